@@ -1,0 +1,64 @@
+"""The interpreter identifies as Stackless, yet stays CPython to tools."""
+
+import platform
+import sys
+import sysconfig
+import unittest
+
+import stackless
+
+
+class VersionMarkerTest(unittest.TestCase):
+
+    def test_sys_version_carries_marker(self):
+        python, marker, slp_version = sys.version.split()[:3]
+        self.assertEqual(python, platform.python_version())
+        self.assertEqual(marker, 'Stackless')
+        self.assertTrue(slp_version.startswith(python + '-slp.'),
+                        slp_version)
+
+    def test_platform_parses_sys_version(self):
+        # platform must see through the marker, or every tool that asks
+        # it for the implementation or version would break.
+        self.assertEqual(platform.python_implementation(), 'CPython')
+        self.assertEqual(platform.python_version_tuple(),
+                         tuple(str(n) for n in sys.version_info[:3]))
+        self.assertTrue(platform.python_compiler())
+
+    def test_platform_parses_marker_forms(self):
+        parse = platform._sys_version
+        for text in (
+            '3.13.5 Stackless 3.13.5-slp.0 (main, Nov 22 2026, 03:07:05) '
+            '[GCC 12.2.0]',
+            '3.13.5 Stackless 3.13.5-slp.12 experimental free-threading '
+            'build (main, Nov 22 2026, 03:07:05) [Clang 14.0.6]',
+            '3.13.5 (main, Nov 22 2026, 03:07:05) [GCC 12.2.0]',
+        ):
+            with self.subTest(text=text):
+                name, version, *_, compiler = parse(text)
+                self.assertEqual((name, version), ('CPython', '3.13.5'))
+                self.assertIn(compiler[:3], ('GCC', 'Cla'))
+
+    def test_implementation_stays_cpython(self):
+        # Extensions and packaging tools key off these; they must not change.
+        self.assertEqual(sys.implementation.name, 'cpython')
+        self.assertEqual(sys.implementation.cache_tag, 'cpython-313')
+
+
+class BuiltinModuleTest(unittest.TestCase):
+
+    def test_builtin(self):
+        self.assertIn('stackless', sys.builtin_module_names)
+        self.assertFalse(hasattr(stackless, '__file__'))
+
+    def test_getdebug_matches_build(self):
+        self.assertIs(stackless.getdebug(),
+                      bool(sysconfig.get_config_var('Py_DEBUG')))
+
+    def test_getdebug_takes_no_arguments(self):
+        with self.assertRaises(TypeError):
+            stackless.getdebug(1)
+
+
+if __name__ == '__main__':
+    unittest.main()

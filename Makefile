@@ -1,0 +1,74 @@
+# Stackless Python 3.13: the build driver.
+#
+# The interpreter is CPython 3.13.5 (fetched, verified, never committed)
+# plus patches/ plus the overlay (Stackless/, Include/, Lib/), materialised
+# in build/src and built out of tree.  See docs/building.md.
+
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+BUILD := build
+TOOLS := tools
+
+.PHONY: all run test deps src debug asan stock patches check-patches \
+	reset-src install dist parity clean distclean
+
+# Build the release interpreter; ./python runs it.
+all: deps
+	$(TOOLS)/build.sh release
+	ln -sfn $(BUILD)/release/python python
+
+# The showcase: many tasklets talking over channels.
+run: all
+	./python examples/showcase.py
+
+# The project's tests, an installed-interpreter smoke test and CPython's
+# full regression suite, compared against stock 3.13.5.
+test: all
+	$(TOOLS)/run-tests.sh
+
+deps:
+	$(TOOLS)/install-deps.sh
+
+# Create or update the fork tree only.
+src:
+	$(TOOLS)/materialise.sh
+
+debug: deps
+	$(TOOLS)/build.sh debug
+
+asan: deps
+	$(TOOLS)/build.sh asan
+
+stock: deps
+	$(TOOLS)/build.sh stock
+
+# Export the commits made in build/src into patches/.
+patches:
+	$(TOOLS)/export-patches.sh
+
+# Fail when build/src holds upstream edits that patches/ lacks.
+check-patches:
+	$(TOOLS)/check-patches.sh
+
+# Throw away build/src (and its unexported edits); the next build re-creates it.
+reset-src:
+	rm -rf $(BUILD)/src
+
+install: all
+	$(TOOLS)/install.sh release "$(PREFIX)"
+
+# A source tarball of the fork tree that builds with ./configure && make.
+dist: src
+	$(TOOLS)/dist.sh
+
+# Run the regression suite on stock 3.13.5 and record what fails or is
+# skipped there (tests/regrtest-stock.txt).
+parity: stock
+	$(TOOLS)/parity.sh
+
+clean:
+	rm -rf $(BUILD) python dist
+
+# Also forget the cached upstream tarball.
+distclean: clean
+	rm -rf $${SLP_CACHE:-$$HOME/.cache/stackless-python}

@@ -1,0 +1,18 @@
+# Build glue for Stackless, included by Makefile.pre.in (see patches/).
+#
+# Stackless objects are part of the core interpreter library, like Python/
+# and Objects/: the eval loop and thread state hooks call into them.  List a
+# new C file here; no upstream patch is needed for it.
+
+STACKLESS_OBJS = \
+		Stackless/module/stacklessmodule.o
+
+STACKLESS_HEADERS = \
+		$(srcdir)/Include/stackless_version.h \
+		$(wildcard $(srcdir)/Stackless/*/*.h)
+
+# An out-of-tree build directory has no Stackless/ subdirectories yet, and
+# configure does not know about them: create them here.
+Stackless/%.o: $(srcdir)/Stackless/%.c $(STACKLESS_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) -c $(PY_CORE_CFLAGS) -I$(srcdir)/Stackless -o $@ $<

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Install the release build into a scratch prefix and use it the ways a
+# user would: run it, bootstrap pip, make a venv, embed it from C with the
+# flags python3.13-config and pkg-config give.  Prints PASS/FAIL per check.
+set -uo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+work=$REPO/build/install-test
+rm -rf "$work"
+mkdir -p "$work"
+prefix=$work/prefix
+fails=0
+
+check() {
+    local what=$1
+    shift
+    if "$@" > "$work/last.log" 2>&1; then
+        echo "PASS: $what"
+    else
+        echo "FAIL: $what"
+        sed 's/^/    /' "$work/last.log" | tail -n 20
+        fails=$((fails + 1))
+    fi
+}
+
+# Tests may leave these set; an installed interpreter must not need them.
+unset PYTHONHOME PYTHONPATH
+
+check "make install PREFIX=..." "$REPO/tools/install.sh" release "$prefix"
+py=$prefix/bin/python3.13
+check "installed python3.13 imports stackless, ssl, ctypes, sqlite3" \
+    "$py" -c "import stackless, ssl, ctypes, pyexpat, sqlite3, zlib, sys; \
+assert 'stackless' in sys.builtin_module_names; \
+assert sys.prefix == '$prefix', sys.prefix"
+check "headers installed" test -f "$prefix/include/python3.13/stackless_version.h"
+check "python -m ensurepip" "$py" -m ensurepip --default-pip
+check "python -m venv (with pip)" "$py" -m venv "$work/venv"
+check "venv python imports stackless" \
+    "$work/venv/bin/python" -c "import stackless, sys; assert sys.prefix != sys.base_prefix"
+
+embed_run() {
+    # $@: compiler and linker flags from one of the two tools
+    cc -o "$work/embed" "$REPO/tests/install/embed.c" "$@" &&
+        PYTHONHOME=$prefix "$work/embed" | grep -q '^embed: ok'
+}
+check "embed with python3.13-config --embed" \
+    embed_run $("$prefix/bin/python3.13-config" --cflags) \
+              $("$prefix/bin/python3.13-config" --embed --ldflags) -Wl,-E
+# libpython is static, so pkg-config needs --static for its private libs.
+check "embed with pkg-config --static python-3.13-embed" \
+    embed_run $(PKG_CONFIG_PATH=$prefix/lib/pkgconfig \
+                pkg-config --static --cflags --libs python-3.13-embed) -Wl,-E
+
+exit $((fails > 0))
