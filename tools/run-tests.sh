@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: the installed-interpreter smoke test, then CPython's full
+# `make test`: the patch-workflow and installed-interpreter checks, then CPython's full
 # regression suite (which includes our Lib/test/test_stackless), judged
 # against stock 3.13.5's results in tests/regrtest-stock.txt.
 #
@@ -12,10 +12,19 @@ logs=$REPO/build/test-logs
 mkdir -p "$logs"
 passed=0 failed=0 skipped=0
 
-echo "== Install and embedding smoke test"
-tests/install/smoke.sh | tee "$logs/install.log"
-passed=$((passed + $(grep -c '^PASS:' "$logs/install.log")))
-failed=$((failed + $(grep -c '^FAIL:' "$logs/install.log")))
+# run_checks NAME SCRIPT: a script that prints one PASS:/FAIL: line a check.
+run_checks() {
+    echo "== $1"
+    "$2" | tee "$logs/$(basename "$2" .sh).log"
+    local log=$logs/$(basename "$2" .sh).log
+    passed=$((passed + $(grep -c '^PASS:' "$log")))
+    failed=$((failed + $(grep -c '^FAIL:' "$log")))
+    if ! grep -q '^PASS:' "$log"; then
+        failed=$((failed + 1))           # a script that checked nothing
+    fi
+}
+run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/patch_workflow.sh
+run_checks "Install and embedding smoke test" tests/install/smoke.sh
 
 echo "== CPython regression suite (${TESTS:-all tests}), log: $logs/regrtest.log"
 # shellcheck disable=SC2086 # TESTS is a list of words

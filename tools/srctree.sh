@@ -7,7 +7,7 @@
 # version that wrote a patch do not matter.
 
 : "${REPO:?}" "${SRC:?}"
-PATCHES=$REPO/patches
+PATCHES=${PATCHES:-$REPO/patches}   # overridable for tests/driver
 SYNCED=$SRC/.git/slp-synced-tree   # the tree patches/ produced at the last sync
 
 # Directories of the repo whose files are linked into the fork tree.
