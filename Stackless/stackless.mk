@@ -5,7 +5,9 @@
 # new C file here; no upstream patch is needed for it.
 
 STACKLESS_OBJS = \
-		Stackless/module/stacklessmodule.o
+		Stackless/module/stacklessmodule.o \
+		Stackless/platf/cstack.o \
+		Stackless/platf/switch.o
 
 STACKLESS_HEADERS = \
 		$(srcdir)/Include/stackless_version.h \
@@ -16,3 +18,10 @@ STACKLESS_HEADERS = \
 Stackless/%.o: $(srcdir)/Stackless/%.c $(STACKLESS_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) -c $(PY_CORE_CFLAGS) -I$(srcdir)/Stackless -o $@ $<
+
+# Assembly: platf/switch.S includes the target's switch_*.S.  Only pattern
+# rules here: an explicit target would become the Makefile's default goal.
+Stackless/%.o: $(srcdir)/Stackless/%.S $(STACKLESS_HEADERS) \
+		$(wildcard $(srcdir)/Stackless/platf/switch_*.S)
+	@mkdir -p $(@D)
+	$(CC) -c $(PY_CORE_CFLAGS) -o $@ $<

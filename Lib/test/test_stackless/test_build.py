@@ -1,6 +1,9 @@
 """The interpreter identifies as Stackless, yet stays CPython to tools."""
 
+import importlib.util
 import platform
+import shutil
+import subprocess
 import sys
 import sysconfig
 import unittest
@@ -58,6 +61,32 @@ class BuiltinModuleTest(unittest.TestCase):
     def test_getdebug_takes_no_arguments(self):
         with self.assertRaises(TypeError):
             stackless.getdebug(1)
+
+
+class SystemLibrariesTest(unittest.TestCase):
+    # The fork promises to use the system's libffi, expat, zlib and OpenSSL,
+    # not copies bundled with CPython: security updates come from Debian.
+
+    def needed_libraries(self, module):
+        path = importlib.util.find_spec(module).origin
+        ldd = shutil.which('ldd')
+        self.assertIsNotNone(ldd, 'ldd (libc-bin) is part of every Debian')
+        out = subprocess.run([ldd, path], capture_output=True, text=True,
+                             check=True).stdout
+        return {line.split()[0] for line in out.splitlines() if '=>' in line}
+
+    def test_extension_modules_link_system_libraries(self):
+        for module, library in (('_ctypes', 'libffi.so.8'),
+                                ('pyexpat', 'libexpat.so.1'),
+                                ('zlib', 'libz.so.1'),
+                                ('_ssl', 'libssl.so.3'),
+                                ('_hashlib', 'libcrypto.so.3')):
+            with self.subTest(module=module):
+                self.assertIn(library, self.needed_libraries(module))
+
+    def test_configured_with_system_expat(self):
+        self.assertIn('--with-system-expat',
+                      sysconfig.get_config_var('CONFIG_ARGS'))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,166 @@
+/* C stack slices; see cstack.h.  The switching itself is one assembly
+ * routine per platform (slp_platform.h); this file decides what to copy. */
+
+#include "cstack.h"
+#include "slp_platform.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define SLP_ASAN 1
+#  endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#  define SLP_ASAN 1
+#endif
+#ifdef SLP_ASAN
+#  include <sanitizer/asan_interface.h>
+#  define SLP_NO_ASAN __attribute__((no_sanitize_address))
+#else
+#  define SLP_NO_ASAN
+#endif
+
+/* Platform routines (switch_*.S). */
+extern void *_PySlp_switch(void *(*save)(void *, void *),
+                           void (*restore)(void *), void *arg);
+extern void _PySlp_init_image(void *image,
+                              void (*fn)(void *, void *), void *arg);
+
+/* What one switch does.  It must not live on the stack: the stack is
+   rewritten halfway through the switch.  One per thread. */
+typedef struct {
+    _PySlp_CStack *from;
+    _PySlp_CStack *to;
+    void *value;
+} transfer;
+
+static _Thread_local transfer current_transfer;
+
+/* Stack frames of other contexts carry the sanitizer's redzones; copying
+   them is not a bug, so the copy must not be instrumented. */
+static SLP_NO_ASAN void
+copy_bytes(char *dst, const char *src, size_t n)
+{
+    /* memcpy may be intercepted by the sanitizer: copy by hand there. */
+#ifdef SLP_ASAN
+    while (n--) {
+        *dst++ = *src++;
+    }
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+static int
+reserve(_PySlp_CStack *cs, size_t size)
+{
+    if (size <= cs->capacity) {
+        return 0;
+    }
+    /* Grow by half again: a context that deepens a little at a time
+       should not reallocate on every switch. */
+    size_t want = size + size / 2;
+    char *copy = realloc(cs->copy, want);
+    if (copy == NULL) {
+        return -1;
+    }
+    cs->copy = copy;
+    cs->capacity = want;
+    return 0;
+}
+
+static void *
+save_slice(void *sp, void *arg)
+{
+    transfer *t = arg;
+    _PySlp_CStack *from = t->from;
+    if (from != NULL) {
+        size_t size = (size_t)(from->base - (char *)sp);
+        if (reserve(from, size) < 0) {
+            return NULL;
+        }
+        copy_bytes(from->copy, sp, size);
+        from->sp = sp;
+    }
+    return t->to->sp;
+}
+
+static void
+restore_slice(void *arg)
+{
+    transfer *t = arg;
+    _PySlp_CStack *to = t->to;
+    size_t size = (size_t)(to->base - to->sp);
+#ifdef SLP_ASAN
+    /* The shadow still describes whatever ran here last. */
+    __asan_unpoison_memory_region(to->sp, size);
+#endif
+    copy_bytes(to->sp, to->copy, size);
+    to->sp = NULL;
+}
+
+/* The first code a new context runs: the trampoline hands it the
+   switch's raw result (this thread's transfer record) and the context. */
+static void
+start_context(void *record, void *arg)
+{
+    _PySlp_CStack *cs = arg;
+    cs->start(((transfer *)record)->value, cs->start_arg);
+}
+
+int
+_PySlp_cstack_init(_PySlp_CStack *cs, void *base,
+                   void (*fn)(void *, void *), void *arg)
+{
+    uintptr_t top = (uintptr_t)base & ~(uintptr_t)(SLP_STACK_ALIGN - 1);
+    cs->base = (char *)top;
+    cs->sp = NULL;
+    cs->copy = NULL;
+    cs->capacity = 0;
+    cs->start = fn;
+    cs->start_arg = arg;
+    if (reserve(cs, SLP_START_IMAGE_SIZE) < 0) {
+        return -1;
+    }
+    _PySlp_init_image(cs->copy, start_context, cs);
+    cs->sp = cs->base - SLP_START_IMAGE_SIZE;
+    return 0;
+}
+
+void
+_PySlp_cstack_init_running(_PySlp_CStack *cs, void *base)
+{
+    cs->base = base;
+    cs->sp = NULL;
+    cs->copy = NULL;
+    cs->capacity = 0;
+    cs->start = NULL;
+    cs->start_arg = NULL;
+}
+
+void *
+_PySlp_cstack_switch(_PySlp_CStack *from, _PySlp_CStack *to, void *value)
+{
+    transfer *t = &current_transfer;
+    t->from = from;
+    t->to = to;
+    t->value = value;
+    if (_PySlp_switch(save_slice, restore_slice, t) == NULL) {
+        return NULL;
+    }
+    /* Resumed: `t` is this thread's record, filled by whoever switched
+       to us; our own locals are back as they were. */
+    return current_transfer.value;
+}
+
+void
+_PySlp_cstack_clear(_PySlp_CStack *cs)
+{
+    free(cs->copy);
+    cs->copy = NULL;
+    cs->capacity = 0;
+    cs->sp = NULL;
+}
