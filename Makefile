@@ -10,7 +10,7 @@ BUILD := build
 TOOLS := tools
 
 .PHONY: all run test deps src debug asan stock patches check-patches \
-	reset-src install dist parity clean distclean
+	reset-src install dist parity bench bench-quick clean distclean
 
 # Build the release interpreter; ./python runs it.
 all: deps
@@ -65,6 +65,17 @@ dist: src
 # skipped there (tests/regrtest-stock.txt).
 parity: stock
 	$(TOOLS)/parity.sh
+
+# Benchmarks against the alternatives (bench/README.md): stock 3.13.5 for
+# asyncio, threads and the CPU-bound set; greenlet, gevent and PyPy from
+# Debian.  Results and plots go to bench/results/.
+BENCH_PACKAGES := pypy3 python3-greenlet python3-gevent gnuplot-nox
+bench: all stock
+	-$(TOOLS)/install-deps.sh $(BENCH_PACKAGES)
+	./python bench/run.py
+
+bench-quick: all
+	./python bench/run.py --quick
 
 clean:
 	rm -rf $(BUILD) python dist

@@ -18,7 +18,9 @@ trap 'rm -rf "$stage"' EXIT
 # copied with links resolved, so the tarball has no links into this repo.
 git -C "$SRC" archive --prefix="$name/" HEAD | tar -x -C "$stage"
 while read -r path; do
-    [ -n "$path" ] && cp -RL "$SRC$path" "$stage/$name$path"
+    [ -n "$path" ] || continue
+    mkdir -p "$(dirname "$stage/$name$path")"
+    cp -L "$SRC$path" "$stage/$name$path"
 done < <(grep '^/' "$SRC/.git/info/exclude")
 find "$stage" -name __pycache__ -prune -exec rm -rf {} +
 cp "$REPO/LICENSE" "$stage/$name/LICENSE-Stackless"

@@ -71,8 +71,11 @@ sync() {
         "Export them first ('make patches'), or discard them ('make reset-src')."
 }
 
-# Link every file of the overlay into the fork tree.  A directory upstream
-# lacks is linked whole, so files added to it later appear without relinking.
+# Link every file of the overlay into the fork tree.  Directories are made
+# real, only files are links: os.walk() and other tools that do not follow
+# directory links must see our files like upstream's (test_tools checks
+# that every test directory is installed).  Runs on every build, so a new
+# file is linked by the next `make`.
 link_overlay() {
     local exclude=$SRC/.git/info/exclude
     {
@@ -82,12 +85,16 @@ link_overlay() {
     } > "$exclude.new"
     link_dir() {
         local rel=$1 entry name target
+        if [ -L "$SRC/$rel" ]; then
+            rm -f "$SRC/$rel"           # a directory link from older trees
+        fi
+        mkdir -p "$SRC/$rel"
         for entry in "$REPO/$rel"/* "$REPO/$rel"/.[!.]*; do
             [ -e "$entry" ] || continue
             name=${entry##*/}
             [ "$name" = __pycache__ ] && continue
             target=$SRC/$rel/$name
-            if [ -d "$entry" ] && [ -d "$target" ] && [ ! -L "$target" ]; then
+            if [ -d "$entry" ]; then
                 link_dir "$rel/$name"
                 continue
             fi
@@ -101,12 +108,8 @@ link_overlay() {
     }
     local d
     for d in "${OVERLAY_DIRS[@]}"; do
-        [ -d "$REPO/$d" ] || continue
-        if [ -d "$SRC/$d" ] && [ ! -L "$SRC/$d" ]; then
+        if [ -d "$REPO/$d" ]; then
             link_dir "$d"
-        else
-            ln -sfnr "$REPO/$d" "$SRC/$d"
-            echo "/$d" >> "$exclude.new"
         fi
     done
     # A link whose file left the overlay would break the build: drop it.

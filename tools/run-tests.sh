@@ -33,6 +33,18 @@ run_checks "Stack switching primitive (Stackless/platf), native, ASan, AArch64" 
 run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/patch_workflow.sh
 run_checks "Install and embedding smoke test" tests/install/smoke.sh
 
+# The benchmark harness at tiny sizes, so it cannot rot (no timing is
+# judged; bench/README.md).  Runtimes that are not installed are skipped.
+echo "== Benchmark harness smoke run (bench/run.py --quick)"
+if ./python bench/run.py --quick --no-plots --out "$logs/bench" > "$logs/bench.log" 2>&1; then
+    echo "PASS: bench/run.py --quick"
+    passed=$((passed + 1))
+else
+    echo "FAIL: bench/run.py --quick (log: $logs/bench.log)"
+    tail -n 20 "$logs/bench.log" | sed 's/^/    /'
+    failed=$((failed + 1))
+fi
+
 echo "== CPython regression suite (${TESTS:-all tests}), log: $logs/regrtest.log"
 # The interpreter in its build directory, as for stock: tests that start
 # dirname(sys.executable)/other-name expect to find the build there.

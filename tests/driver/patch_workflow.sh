@@ -31,7 +31,9 @@ npatches() { git -C "$SRC" rev-list --count upstream..HEAD; }
 
 expect 0 "materialise creates upstream + series" "$T/materialise.sh"
 expect 0 "one commit per patch" test "$(npatches)" = "$(grep -c '^[^#]' "$PATCHES/series")"
-expect 0 "overlay is linked, not copied" test -L "$SRC/Stackless"
+expect 0 "overlay files are linked, not copied" test -L "$SRC/Stackless/stackless.mk"
+expect 0 "overlay directories are real (os.walk sees them)" \
+    bash -c "test -d '$SRC/Lib/test/test_stackless' && ! test -L '$SRC/Lib/test/test_stackless'"
 expect 0 "fresh tree passes check-patches" "$T/check-patches.sh"
 
 echo "# driver test" >> "$SRC/Lib/os.py"
