@@ -3,13 +3,15 @@
 # As root: apt-get installs them.  Otherwise: print the command and stop.
 set -euo pipefail
 
-# Toolchain, then the libraries behind CPython's extension modules.  Debian 12
-# has no libmpdec-dev, so _decimal uses the copy bundled with CPython.
+# Toolchain, then the libraries behind CPython's extension modules (tk-dev
+# for tkinter: without it test_idle, test_tcl and friends are skipped, and a
+# skip stock does not have counts against parity).  Debian 12 has no
+# libmpdec-dev, so _decimal uses the copy bundled with CPython.
 packages=(
     build-essential pkg-config xz-utils git ca-certificates
     libffi-dev zlib1g-dev libssl-dev libexpat1-dev
     libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev
-    libgdbm-dev libgdbm-compat-dev uuid-dev
+    libgdbm-dev libgdbm-compat-dev uuid-dev tk-dev
 )
 packages+=("$@")
 

@@ -24,10 +24,11 @@ run_checks() {
         failed=$((failed + 1))           # a script that checked nothing
     fi
 }
-# The AArch64 run of the stack switching test needs a cross compiler and
-# qemu-user; as root they are installed here, otherwise that check fails.
+# Test-only tools: a cross compiler and qemu-user for the AArch64 run of the
+# stack switching test, gdb for test_gdb.  As root they are installed here;
+# otherwise the checks that need them fail or are skipped (against parity).
 if [ "$(id -u)" = 0 ]; then
-    tools/install-deps.sh gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+    tools/install-deps.sh gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb
 fi
 run_checks "Stack switching primitive (Stackless/platf), native, ASan, AArch64" tests/cstack/run.sh
 run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/patch_workflow.sh
