@@ -25,3 +25,13 @@ Stackless/%.o: $(srcdir)/Stackless/%.S $(STACKLESS_HEADERS) \
 		$(wildcard $(srcdir)/Stackless/platf/switch_*.S)
 	@mkdir -p $(@D)
 	$(CC) -c $(PY_CORE_CFLAGS) -o $@ $<
+
+# sys.version's build info.  configure has CPython's build run
+# `git --git-dir $(srcdir)/.git describe --dirty` in the build directory,
+# which git then takes for the work tree, so every out-of-tree build of
+# build/src would read "dirty".  Ask git about the source tree itself.
+ifneq ($(GITTAG),)
+GITVERSION = git -C $(srcdir) rev-parse --short HEAD
+GITTAG = git -C $(srcdir) describe --all --always --dirty
+GITBRANCH = git -C $(srcdir) name-rev --name-only HEAD
+endif

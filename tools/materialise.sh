@@ -32,7 +32,8 @@ create() {
     mkdir -p "$tmp"
     echo "materialise: unpacking $(basename "$tarball")" >&2
     tar -xJf "$tarball" -C "$tmp" --strip-components=1
-    git -C "$tmp" init -q
+    # The branch name shows in sys.version's build info ("heads/stackless").
+    git -C "$tmp" init -q -b stackless
     git -C "$tmp" add -A -f
     # Fixed identity and date: the upstream commit id is the same everywhere.
     GIT_AUTHOR_NAME=CPython GIT_AUTHOR_EMAIL=upstream@python.invalid \
