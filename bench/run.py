@@ -803,6 +803,12 @@ def parse_args(argv):
     p.add_argument("--no-plots", action="store_true")
     opts = p.parse_args(argv)
     opts.out = os.path.abspath(opts.out)
+    # Scripts run with the workloads directory as cwd: a relative
+    # interpreter path must not change meaning there.
+    for name in ("python", "stock", "system_python", "pypy"):
+        path = getattr(opts, name)
+        if os.sep in path:
+            setattr(opts, name, os.path.abspath(path))
     return opts
 
 
