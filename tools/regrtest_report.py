@@ -30,19 +30,24 @@ BLOCKS = {
 HEADER = re.compile(r'^(\d+) (?:re-run )?tests? (.*):$')
 OK_LINE = re.compile(r'^(?:All )?(\d+) tests? OK\.$')
 SKIP_REASON = re.compile(r'^(test[\w.]*) skipped(?: \(resource denied\))? -- (.*)$')
+PASSED_LINE = re.compile(r'\] (test[\w.]*) passed\b')
 # A failure worth a closer look is not failing for the reason stock does.
 NOT_PASSING = ('failed', 'env-changed', 'no-tests', 'omitted')
 
 
 def parse(path):
-    """Return (number of passed test files, {test: state}, {test: reason})."""
+    """Return (number of passed test files, {test: state}, {test: reason},
+    names of the test files seen passing)."""
     with open(path, encoding='utf-8', errors='replace') as f:
         lines = f.read().splitlines()
-    reasons = {}
+    reasons, seen_passing = {}, set()
     for line in lines:
         m = SKIP_REASON.match(line.strip())
         if m:
             reasons[m.group(1)] = m.group(2).strip()
+        m = PASSED_LINE.search(line)
+        if m:
+            seen_passing.add(m.group(1))
     starts = [i for i, line in enumerate(lines)
               if line.startswith('== Tests result: ')]
     if not starts:
@@ -66,7 +71,7 @@ def parse(path):
             continue
         else:
             current = None
-    return passed, states, reasons
+    return passed, states, reasons, seen_passing
 
 
 def read_parity(path):
@@ -83,7 +88,7 @@ def read_parity(path):
 
 
 def record(log, parity):
-    passed, states, reasons = parse(log)
+    passed, states, reasons, _ = parse(log)
     try:
         old = read_parity(parity)
     except FileNotFoundError:
@@ -109,7 +114,7 @@ def record(log, parity):
 
 
 def compare(log, parity):
-    passed, states, reasons = parse(log)
+    passed, states, reasons, seen_passing = parse(log)
     expected = read_parity(parity)
     unexpected, tolerated = [], []
     for name, state in sorted(states.items()):
@@ -120,7 +125,7 @@ def compare(log, parity):
         else:
             unexpected.append((name, state, ''))
     fixed = sorted(name for name, (state, _) in expected.items()
-                   if state in NOT_PASSING and name not in states)
+                   if state in NOT_PASSING and name in seen_passing)
     if tolerated:
         print(f'Did not pass here, nor on stock ({len(tolerated)}):')
         for name, state, reason in tolerated:

@@ -32,6 +32,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 run_checks "Stack switching primitive (Stackless/platf), native, ASan, AArch64" tests/cstack/run.sh
 run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/patch_workflow.sh
+run_checks "Build failure paths (bad tarball, no root)" tests/driver/fetch_errors.sh
 run_checks "Install and embedding smoke test" tests/install/smoke.sh
 
 # The benchmark harness at tiny sizes, so it cannot rot (no timing is
