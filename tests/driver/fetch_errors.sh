@@ -38,6 +38,11 @@ Dir::Etc::sourceparts "$work/none";
 Dir::State::lists "$work/lists";
 Dir::Cache "$work/cache";
 CONF
+# The checkout may be in a directory only root can enter (/root, mktemp -d):
+# give the unprivileged runs their own copies of the two stand-alone scripts.
+mkdir -p "$work/tools"
+cp "$REPO/tools/fetch-upstream.sh" "$REPO/tools/install-deps.sh" "$work/tools/"
+chmod -R a+rX "$work"
 as_nobody() {
     if [ "$(id -u)" = 0 ]; then
         setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
@@ -47,9 +52,9 @@ as_nobody() {
 }
 expect_error "without root and deb-src, fetch says how to get the source" "needs root" \
     as_nobody env APT_CONFIG="$work/apt.conf" SLP_CACHE="$work/slpcache" HOME="$work" \
-    "$REPO/tools/fetch-upstream.sh"
+    "$work/tools/fetch-upstream.sh"
 expect_error "without root, missing packages give the apt-get line" \
     "apt-get install -y --no-install-recommends no-such-package-slp" \
-    as_nobody "$REPO/tools/install-deps.sh" no-such-package-slp
+    as_nobody "$work/tools/install-deps.sh" no-such-package-slp
 
 exit $((fails > 0))
