@@ -5,12 +5,19 @@
 # new C file here; no upstream patch is needed for it.
 
 STACKLESS_OBJS = \
+		Stackless/core/istate.o \
+		Stackless/core/scheduler.o \
+		Stackless/core/threadstate.o \
+		Stackless/module/bombobject.o \
+		Stackless/module/channelobject.o \
 		Stackless/module/stacklessmodule.o \
+		Stackless/module/taskletobject.o \
 		Stackless/platf/cstack.o \
 		Stackless/platf/switch.o
 
 STACKLESS_HEADERS = \
 		$(srcdir)/Include/stackless_version.h \
+		$(srcdir)/Include/internal/pycore_stackless.h \
 		$(wildcard $(srcdir)/Stackless/*/*.h)
 
 # An out-of-tree build directory has no Stackless/ subdirectories yet, and

@@ -78,7 +78,11 @@ save_slice(void *sp, void *arg)
     transfer *t = arg;
     _PySlp_CStack *from = t->from;
     if (from != NULL) {
-        size_t size = (size_t)(from->base - (char *)sp);
+        /* A context may switch from above its base (a thread's first
+           context, when it returned past the point where the base was
+           chosen): nothing of it lies where others run then. */
+        size_t size = (char *)sp < from->base
+                      ? (size_t)(from->base - (char *)sp) : 0;
         if (reserve(from, size) < 0) {
             return NULL;
         }
@@ -93,7 +97,7 @@ restore_slice(void *arg)
 {
     transfer *t = arg;
     _PySlp_CStack *to = t->to;
-    size_t size = (size_t)(to->base - to->sp);
+    size_t size = to->sp < to->base ? (size_t)(to->base - to->sp) : 0;
 #ifdef SLP_ASAN
     /* The shadow still describes whatever ran here last. */
     __asan_unpoison_memory_region(to->sp, size);

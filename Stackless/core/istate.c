@@ -1,0 +1,247 @@
+/* The part of the thread state each tasklet owns.
+ *
+ * Every field of PyThreadState (struct _ts, Include/cpython/pystate.h) and
+ * of _PyThreadStateImpl, and whether a tasklet switch moves it:
+ *
+ *   prev, next, interp, _status, _whence, state, thread_id,
+ *   native_thread_id, id        identity of the OS thread: not switched.
+ *   eval_breaker                 thread-wide signal/GIL/GC requests; they
+ *                                concern whoever runs next: not switched.
+ *   py_recursion_remaining       SWITCHED, kept as a depth so that
+ *                                sys.setrecursionlimit() applies to
+ *                                suspended tasklets as well.
+ *   py_recursion_limit           the thread's setting: not switched.
+ *   c_recursion_remaining        SWITCHED: each tasklet has its own part of
+ *                                the C stack, counted from its base.
+ *   recursion_headroom           only non-zero while a RecursionError is
+ *                                being made; no switch happens then.
+ *   tracing                      SWITCHED: a tasklet suspended inside a
+ *                                trace function must not mute the others.
+ *   what_event                   set around one monitoring callback: a
+ *                                switch inside it is the callback's own.
+ *   current_frame                SWITCHED: the tasklet's frame chain.
+ *   c_profilefunc, c_tracefunc,
+ *   c_profileobj, c_traceobj     SWITCHED (spec §13: per tasklet), through
+ *                                _PyEval_SetTrace/SetProfile so that the
+ *                                instrumentation counts stay right.
+ *   current_exception            nothing is being raised at a switch.
+ *   exc_info                     SWITCHED: each tasklet has its own base
+ *                                item (exc_state below), so
+ *                                sys.exception() never leaks between them.
+ *   exc_state                    the thread's base item: main's.
+ *   dict, threading_local_key,
+ *   threading_local_sentinel     threading.local is per OS thread: not
+ *                                switched.
+ *   gilstate_counter, async_exc,
+ *   delete_later, critical_section,
+ *   coroutine_origin_tracking_depth, async_gen_firstiter,
+ *   async_gen_finalizer, previous_executor, dict_global_version
+ *                                thread-wide settings or caches: not
+ *                                switched.
+ *   context                      SWITCHED (spec §13: per tasklet).
+ *   context_ver                  bumped when the context changes, so
+ *                                ContextVar caches see the switch.
+ *   datastack_chunk, datastack_top,
+ *   datastack_limit              SWITCHED: each tasklet's frames live in
+ *                                chunks of its own.
+ *   _PyThreadStateImpl.asyncio_running_loop
+ *                                one event loop per thread: not switched.
+ *   _PyThreadStateImpl.stackless the scheduler: not switched.
+ */
+
+#include "slp_internal.h"
+#include "pycore_ceval.h"         // _PyEval_SetTrace()
+#include "pycore_object.h"        // _PyObject_VirtualFree()
+
+void
+_PySlp_IState_Init(PyTaskletObject *t, PySlp_ThreadState *ts)
+{
+    PySlp_IState *s = &t->state;
+    memset(s, 0, sizeof(*s));
+    s->exc_info = &t->exc_state;
+    s->c_recursion_remaining = ts ? ts->c_remaining_base : 0;
+}
+
+/* Cut the C-stack entry frames out of the chain of a tasklet about to be
+   suspended: they live in the C stack slice that is going to be saved,
+   and whoever runs next reuses those addresses.  frame.f_back,
+   tracebacks and the GC then walk only frames on the data stack. */
+static void
+cut_entry_frames(PyTaskletObject *t)
+{
+    _PyInterpreterFrame **slot = &t->state.current_frame;
+    t->ncuts = 0;
+    while (*slot != NULL) {
+        _PyInterpreterFrame *f = *slot;
+        if (f->owner == FRAME_OWNED_BY_CSTACK) {
+            if (t->ncuts == t->cuts_capacity) {
+                int n = t->cuts_capacity ? 2 * t->cuts_capacity : 4;
+                PySlp_FrameCut *c = PyMem_Realloc(t->cuts, n * sizeof(*c));
+                if (c == NULL) {
+                    /* Out of memory: keep the rest uncut.  Only a walk
+                       over a suspended chain may then misread it. */
+                    return;
+                }
+                t->cuts = c;
+                t->cuts_capacity = n;
+            }
+            t->cuts[t->ncuts].slot = slot;
+            t->cuts[t->ncuts].entry = f;
+            t->ncuts++;
+            *slot = f->previous;
+            continue;
+        }
+        slot = &f->previous;
+    }
+}
+
+static void
+restore_entry_frames(PyTaskletObject *t)
+{
+    for (int i = t->ncuts - 1; i >= 0; i--) {
+        *t->cuts[i].slot = t->cuts[i].entry;
+    }
+    t->ncuts = 0;
+}
+
+/* Number of C-level interpreter invocations in a chain. */
+int
+_PySlp_CountEntryFrames(_PyInterpreterFrame *f)
+{
+    int n = 0;
+    for (; f != NULL; f = f->previous) {
+        n += f->owner == FRAME_OWNED_BY_CSTACK;
+    }
+    return n;
+}
+
+void
+_PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t)
+{
+    PySlp_IState *s = &t->state;
+    s->current_frame = tstate->current_frame;
+    s->datastack_chunk = tstate->datastack_chunk;
+    s->datastack_top = tstate->datastack_top;
+    s->datastack_limit = tstate->datastack_limit;
+    s->py_depth = tstate->py_recursion_limit - tstate->py_recursion_remaining;
+    s->c_recursion_remaining = tstate->c_recursion_remaining;
+    s->exc_info = tstate->exc_info;
+    s->tracing = tstate->tracing;
+    /* The references move from the thread state to the tasklet. */
+    s->context = tstate->context;
+    tstate->context = NULL;
+    s->c_tracefunc = tstate->c_tracefunc;
+    s->c_traceobj = Py_XNewRef(tstate->c_traceobj);
+    s->c_profilefunc = tstate->c_profilefunc;
+    s->c_profileobj = Py_XNewRef(tstate->c_profileobj);
+    cut_entry_frames(t);
+}
+
+void
+_PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t)
+{
+    PySlp_IState *s = &t->state;
+    restore_entry_frames(t);
+    tstate->current_frame = s->current_frame;
+    tstate->datastack_chunk = s->datastack_chunk;
+    tstate->datastack_top = s->datastack_top;
+    tstate->datastack_limit = s->datastack_limit;
+    tstate->py_recursion_remaining = tstate->py_recursion_limit - s->py_depth;
+    tstate->c_recursion_remaining = s->c_recursion_remaining;
+    tstate->exc_info = s->exc_info;
+    tstate->tracing = s->tracing;
+    /* Nothing stale may stay behind: these belong to the thread now. */
+    s->current_frame = NULL;
+    s->datastack_chunk = NULL;
+    s->datastack_top = NULL;
+    s->datastack_limit = NULL;
+    s->py_depth = 0;
+    if (tstate->context != s->context) {
+        tstate->context_ver++;
+    }
+    Py_XSETREF(tstate->context, s->context);
+    s->context = NULL;
+    /* Changing tracing re-instruments code: only when it differs.  The
+       audit hook of sys.settrace is not a switch's business, so any error
+       here is reported, not raised. */
+    if (tstate->c_tracefunc != s->c_tracefunc
+        || tstate->c_traceobj != s->c_traceobj)
+    {
+        PyObject *exc = PyErr_GetRaisedException();
+        if (_PyEval_SetTrace(tstate, s->c_tracefunc, s->c_traceobj) < 0) {
+            PyErr_FormatUnraisable("Exception ignored while switching "
+                                   "the trace function of a tasklet");
+        }
+        PyErr_SetRaisedException(exc);
+    }
+    if (tstate->c_profilefunc != s->c_profilefunc
+        || tstate->c_profileobj != s->c_profileobj)
+    {
+        PyObject *exc = PyErr_GetRaisedException();
+        if (_PyEval_SetProfile(tstate, s->c_profilefunc,
+                               s->c_profileobj) < 0) {
+            PyErr_FormatUnraisable("Exception ignored while switching "
+                                   "the profile function of a tasklet");
+        }
+        PyErr_SetRaisedException(exc);
+    }
+    Py_CLEAR(s->c_traceobj);
+    Py_CLEAR(s->c_profileobj);
+    s->c_tracefunc = NULL;
+    s->c_profilefunc = NULL;
+}
+
+/* A finished tasklet: give back its data stack chunks and references. */
+void
+_PySlp_IState_Clear(PyTaskletObject *t)
+{
+    PySlp_IState *s = &t->state;
+    _PyStackChunk *chunk = s->datastack_chunk;
+    while (chunk != NULL) {
+        _PyStackChunk *prev = chunk->previous;
+        _PyObject_VirtualFree(chunk, chunk->size);
+        chunk = prev;
+    }
+    s->datastack_chunk = NULL;
+    s->datastack_top = NULL;
+    s->datastack_limit = NULL;
+    s->current_frame = NULL;
+    s->py_depth = 0;
+    Py_CLEAR(s->context);
+    Py_CLEAR(s->c_traceobj);
+    Py_CLEAR(s->c_profileobj);
+    s->c_tracefunc = NULL;
+    s->c_profilefunc = NULL;
+    Py_CLEAR(t->exc_state.exc_value);
+    s->exc_info = &t->exc_state;
+    t->ncuts = 0;
+}
+
+/* What a suspended tasklet's frames own.  Only fast locals are visited:
+   a frame suspended in a call has no valid stack top (it is -1 while the
+   eval loop runs), so value-stack items stay invisible to the GC and the
+   objects they hold count as externally referenced -- never freed early.
+   Generator frames belong to their generator, which visits them. */
+int
+_PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg)
+{
+    PySlp_IState *s = &t->state;
+    Py_VISIT(s->context);
+    Py_VISIT(s->c_traceobj);
+    Py_VISIT(s->c_profileobj);
+    Py_VISIT(t->exc_state.exc_value);
+    for (_PyInterpreterFrame *f = s->current_frame; f; f = f->previous) {
+        if (f->owner != FRAME_OWNED_BY_THREAD) {
+            continue;
+        }
+        Py_VISIT(f->frame_obj);
+        Py_VISIT(f->f_locals);
+        Py_VISIT(f->f_funcobj);
+        Py_VISIT(f->f_executable);
+        PyCodeObject *co = _PyFrame_GetCode(f);
+        for (int i = 0; i < co->co_nlocalsplus; i++) {
+            Py_VISIT(f->localsplus[i]);
+        }
+    }
+    return 0;
+}

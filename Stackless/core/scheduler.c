@@ -1,0 +1,593 @@
+/* The scheduler: the run queue, switching between tasklets, the end of a
+ * tasklet, stackless.run() and its watchdogs.
+ *
+ * Every switch goes through transfer(): it swaps the per-tasklet part of
+ * the thread state (istate.c) and then the C stack (platf/cstack.c).
+ * That is hard switching.  Soft switching (unwinding to the eval loop
+ * instead of copying C stack) is meant to plug in as a second way of
+ * doing transfer()'s last step; the queue logic does not care how.
+ */
+
+#include "slp_internal.h"
+#include "pycore_pyerrors.h"      // _PyErr_GetRaisedException()
+
+PySlp_Globals _PySlp_globals = {NULL, NULL, NULL, 1, 0};
+
+/* ------------------------------------------------------------------ */
+/* The run queue: a ring that contains the running tasklet.  "Append"
+   links a tasklet just before `head`, the start of round-robin order. */
+
+void
+_PySlp_RingAppend(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    assert(!t->in_ring && t->next == NULL && t->prev == NULL);
+    Py_INCREF(t);
+    if (ts->head == NULL) {
+        t->next = t->prev = t;
+        ts->head = t;
+    }
+    else {
+        PyTaskletObject *h = ts->head;
+        t->prev = h->prev;
+        t->next = h;
+        h->prev->next = t;
+        h->prev = t;
+    }
+    t->in_ring = 1;
+    ts->runcount++;
+}
+
+void
+_PySlp_RingInsertAfter(PySlp_ThreadState *ts, PyTaskletObject *after,
+                       PyTaskletObject *t)
+{
+    assert(after->in_ring && !t->in_ring);
+    Py_INCREF(t);
+    t->prev = after;
+    t->next = after->next;
+    after->next->prev = t;
+    after->next = t;
+    t->in_ring = 1;
+    ts->runcount++;
+}
+
+/* Drops the ring's reference: the caller must hold its own. */
+void
+_PySlp_RingRemove(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    assert(t->in_ring);
+    if (t->next == t) {
+        ts->head = NULL;
+    }
+    else {
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        if (ts->head == t) {
+            ts->head = t->next;
+        }
+    }
+    t->next = t->prev = NULL;
+    t->in_ring = 0;
+    ts->runcount--;
+    Py_DECREF(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Callbacks */
+
+void
+_PySlp_ReportCallbackError(const char *where)
+{
+    PyErr_FormatUnraisable("%s", where);
+}
+
+/* spec §7.1: before every switch between two different tasklets;
+   `current` is still prev while it runs. */
+static void
+call_schedule_callback(PySlp_ThreadState *ts, PyTaskletObject *prev,
+                       PyTaskletObject *next)
+{
+    PyObject *cb = _PySlp_globals.schedule_callback;
+    if (cb == NULL) {
+        return;
+    }
+    Py_INCREF(cb);
+    PyObject *exc = PyErr_GetRaisedException();
+    ts->in_schedule_cb++;
+    PyObject *r = PyObject_CallFunctionObjArgs(
+        cb, prev ? (PyObject *)prev : Py_None, (PyObject *)next, NULL);
+    ts->in_schedule_cb--;
+    if (r == NULL) {
+        _PySlp_ReportCallbackError("Error in scheduling callback");
+    }
+    Py_XDECREF(r);
+    PyErr_SetRaisedException(exc);
+    Py_DECREF(cb);
+}
+
+/* Whether the current tasklet may switch to another one now. */
+int
+_PySlp_CheckSwitchTrap(PySlp_ThreadState *ts)
+{
+    if (ts->in_schedule_cb) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Recursive scheduler call due to callbacks!");
+        return -1;
+    }
+    if (ts->switch_trap) {
+        PyErr_SetString(PyExc_RuntimeError, "switch_trap");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Switching */
+
+static void tasklet_start(void *value, void *arg);
+
+/* Runs right after every switch, in the tasklet that now runs. */
+static void
+post_switch(PySlp_ThreadState *ts)
+{
+    PyObject *prev = ts->post_switch;
+    int dead = ts->post_switch_dead;
+    ts->post_switch = NULL;
+    ts->post_switch_dead = 0;
+    if (dead) {
+        /* Its frames are gone and it will never run again. */
+        PyTaskletObject *t = (PyTaskletObject *)prev;
+        _PySlp_IState_Clear(t);
+        _PySlp_cstack_clear(&t->cstack);
+        t->started = 0;
+    }
+    Py_XDECREF(prev);
+}
+
+/* Make `next` the running tasklet in place of the current one, which the
+   caller has already put where it belongs (ring, channel, nowhere).
+   `dying`: the current tasklet has finished; its C context is dropped
+   and this never returns.  Returns 0 when the current tasklet is resumed,
+   -1 with an exception set if nothing was switched. */
+static int
+transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
+{
+    PyThreadState *tstate = ts->tstate;
+    PyTaskletObject *prev = ts->current;
+    assert(prev != next);
+    assert(tstate == _PyThreadState_GET());
+
+    if (!next->started) {
+        if (_PySlp_cstack_init(&next->cstack, ts->cstack_base,
+                               tasklet_start, next) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        next->started = 1;
+        _PySlp_CStateLink(ts, next);
+    }
+    call_schedule_callback(ts, prev, next);
+
+    _PySlp_IState_Save(tstate, prev);
+    _PySlp_IState_Load(tstate, next);
+    /* The thread state's reference to prev is dropped by whoever runs
+       next, once prev's stack is no longer the one in use. */
+    ts->current = (PyTaskletObject *)Py_NewRef(next);
+    ts->post_switch = (PyObject *)prev;
+    ts->post_switch_dead = dying;
+    if (next->in_ring) {
+        ts->head = next;
+    }
+    if (_PySlp_cstack_switch(dying ? NULL : &prev->cstack, &next->cstack,
+                             ts) == NULL) {
+        /* Out of memory saving prev's stack: nothing switched. */
+        ts->post_switch = NULL;
+        ts->post_switch_dead = 0;
+        ts->current = prev;
+        _PySlp_IState_Save(tstate, next);
+        _PySlp_IState_Load(tstate, prev);
+        Py_DECREF(next);
+        if (prev->in_ring) {
+            ts->head = prev;
+        }
+        PyErr_NoMemory();
+        return -1;
+    }
+    post_switch(ts);
+    return 0;
+}
+
+PyObject *
+_PySlp_TakeTempval(PyTaskletObject *t)
+{
+    PyObject *v = t->tempval;
+    t->tempval = Py_NewRef(Py_None);
+    if (v != NULL && PyBomb_Check(v)) {
+        _PySlp_RaiseBomb(v);
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v ? v : Py_NewRef(Py_None);
+}
+
+/* Switch to `next` (the caller checked the switch trap and arranged the
+   queues) and return what the current tasklet is resumed with. */
+PyObject *
+_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next)
+{
+    PyTaskletObject *cur = ts->current;
+    if (next != cur && transfer(ts, next, 0) < 0) {
+        return NULL;
+    }
+    return _PySlp_TakeTempval(cur);
+}
+
+/* The innermost tasklet inside stackless.run(), else main. */
+static PyTaskletObject *
+innermost_watchdog(PySlp_ThreadState *ts)
+{
+    Py_ssize_t n = PyList_GET_SIZE(ts->watchdogs);
+    if (n > 0) {
+        return (PyTaskletObject *)PyList_GET_ITEM(ts->watchdogs, n - 1);
+    }
+    return ts->main;
+}
+
+/* spec §9: who runs when the current tasklet leaves the ring without
+   naming a successor.  Sets *insert when that tasklet must be appended
+   first.  Returns the current tasklet itself when it is the watchdog
+   (nothing else to do), NULL with the deadlock error. */
+PyTaskletObject *
+_PySlp_NextAfterLeaving(PySlp_ThreadState *ts, int *insert)
+{
+    PyTaskletObject *cur = ts->current;
+    *insert = 0;
+    if (cur->in_ring && cur->next != cur) {
+        return cur->next;
+    }
+    PyTaskletObject *w = innermost_watchdog(ts);
+    if (w == cur) {
+        return cur;
+    }
+    if (w->alive && !w->in_ring && !w->blocked) {
+        *insert = 1;
+        return w;
+    }
+    /* Cross-thread wake-ups do not exist yet, so waiting for another
+       thread could never end: it is a deadlock in every case. */
+    PyErr_SetString(PyExc_RuntimeError,
+                    "Deadlock: the last runnable tasklet cannot be blocked.");
+    return NULL;
+}
+
+/* stackless.schedule() and schedule_remove(). */
+PyObject *
+_PySlp_Schedule(PyObject *retval, int remove)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    PyTaskletObject *cur = ts->current;
+    PyTaskletObject *next;
+    int insert = 0;
+    if (retval == NULL) {
+        retval = (PyObject *)cur;
+    }
+    if (!remove) {
+        next = cur->next;
+    }
+    else {
+        next = _PySlp_NextAfterLeaving(ts, &insert);
+        if (next == NULL) {
+            return NULL;
+        }
+    }
+    if (next == cur) {
+        return Py_NewRef(retval);
+    }
+    if (_PySlp_CheckSwitchTrap(ts) < 0) {
+        return NULL;
+    }
+    Py_XSETREF(cur->tempval, Py_NewRef(retval));
+    if (remove) {
+        _PySlp_RingRemove(ts, cur);
+        if (insert) {
+            _PySlp_RingAppend(ts, next);
+        }
+    }
+    return _PySlp_SwitchTo(ts, next);
+}
+
+/* ------------------------------------------------------------------ */
+/* stackless.run(): the caller waits on the watchdog stack (spec §10.1). */
+
+PyObject *
+_PySlp_RunWatchdog(void)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    PyTaskletObject *cur = ts->current;
+    if (cur->next == cur) {
+        Py_RETURN_NONE;
+    }
+    if (_PySlp_CheckSwitchTrap(ts) < 0) {
+        return NULL;
+    }
+    if (PyList_Append(ts->watchdogs, (PyObject *)cur) < 0) {
+        return NULL;
+    }
+    PyTaskletObject *next = cur->next;
+    _PySlp_RingRemove(ts, cur);
+    PyObject *r = _PySlp_SwitchTo(ts, next);
+
+    /* Any resumption ends this run(): pop it and every watchdog pushed
+       after it; those are put back in the ring to return later. */
+    Py_ssize_t n = PyList_GET_SIZE(ts->watchdogs);
+    Py_ssize_t i = n - 1;
+    while (i >= 0 && PyList_GET_ITEM(ts->watchdogs, i) != (PyObject *)cur) {
+        i--;
+    }
+    if (i >= 0) {
+        for (Py_ssize_t j = i + 1; j < n; j++) {
+            PyTaskletObject *w =
+                (PyTaskletObject *)PyList_GET_ITEM(ts->watchdogs, j);
+            if (w->alive && !w->in_ring && !w->blocked) {
+                _PySlp_RingAppend(ts, w);
+            }
+        }
+        PyObject *exc = PyErr_GetRaisedException();
+        (void)PyList_SetSlice(ts->watchdogs, i, n, NULL);
+        PyErr_SetRaisedException(exc);
+    }
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------ */
+/* throw() and kill() (spec §3.2, §8) */
+
+PyObject *
+_PySlp_Throw(PyTaskletObject *t, PyObject *exc, int pending)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    if (t == ts->current) {
+        PyErr_SetRaisedException(Py_NewRef(exc));
+        return NULL;
+    }
+    int is_exit = PyErr_GivenExceptionMatches(exc, PyExc_TaskletExit);
+    if (t->ts == NULL || t->ts->tstate == NULL) {
+        if (is_exit && !t->alive) {
+            Py_RETURN_NONE;
+        }
+        PyErr_SetString(PyExc_RuntimeError, "tasklet has no thread");
+        return NULL;
+    }
+    if (!t->alive) {
+        if (is_exit) {
+            Py_RETURN_NONE;
+        }
+        PyErr_SetString(PyExc_RuntimeError,
+                        "You cannot throw to a dead tasklet");
+        return NULL;
+    }
+    if (t->ts != ts) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "throw() and kill() to a tasklet of another "
+                        "thread are not supported yet");
+        return NULL;
+    }
+    if (!pending && _PySlp_CheckSwitchTrap(ts) < 0) {
+        return NULL;
+    }
+    PyObject *bomb = _PySlp_MakeBomb(exc);
+    if (bomb == NULL) {
+        return NULL;
+    }
+    Py_INCREF(t);
+    if (t->blocked) {
+        _PySlp_ChannelRemove(t->channel, t);
+    }
+    Py_XSETREF(t->tempval, bomb);
+    if (!t->in_ring) {
+        _PySlp_RingAppend(ts, t);
+    }
+    PyObject *r;
+    if (pending) {
+        r = Py_NewRef(Py_None);
+    }
+    else {
+        r = _PySlp_SwitchTo(ts, t);
+    }
+    Py_DECREF(t);
+    return r;
+}
+
+PyObject *
+_PySlp_Kill(PyTaskletObject *t, int pending)
+{
+    if (t->ts == NULL || t->ts->tstate == NULL) {
+        /* Orphaned: its thread is gone, so it cannot run any more.  Only
+           a tasklet that never started can be dropped without running. */
+        if (!t->started) {
+            Py_CLEAR(t->func);
+            Py_CLEAR(t->args);
+            Py_CLEAR(t->kwargs);
+            t->alive = 0;
+        }
+        Py_RETURN_NONE;
+    }
+    if (!t->alive) {
+        Py_RETURN_NONE;
+    }
+    PyObject *exc = PyObject_CallNoArgs(PyExc_TaskletExit);
+    if (exc == NULL) {
+        return NULL;
+    }
+    PyObject *r = _PySlp_Throw(t, exc, pending);
+    Py_DECREF(exc);
+    return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Nesting: how many C-level interpreter invocations a tasklet has. */
+
+int
+_PySlp_NestingLevel(PyTaskletObject *t)
+{
+    PySlp_ThreadState *ts = t->ts;
+    if (ts != NULL && ts->tstate != NULL && ts->current == t) {
+        int n = _PySlp_CountEntryFrames(ts->tstate->current_frame);
+        return n > 0 ? n - 1 : 0;
+    }
+    if (t->started && t->alive) {
+        /* Suspended by a hard switch: its C stack is part of it. */
+        return t->ncuts > 0 ? t->ncuts : 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The life of a non-main tasklet: its C context starts here. */
+
+static int
+is_main_thread(PyThreadState *tstate)
+{
+    return _Py_IsMainInterpreter(tstate->interp)
+           && tstate->thread_id == _PyRuntime.main_thread;
+}
+
+/* spec §8: decide what an exception ending tasklet `t` becomes; returns
+   the exception to deliver (new reference) or NULL if it is absorbed. */
+static PyObject *
+unhandled_exception(PySlp_ThreadState *ts, PyObject *exc)
+{
+    if (PyErr_GivenExceptionMatches(exc, PyExc_TaskletExit)) {
+        Py_DECREF(exc);
+        return NULL;
+    }
+    if (PyErr_GivenExceptionMatches(exc, PyExc_SystemExit)) {
+        /* Ends the program from the initial thread; main re-raises it. */
+        if (is_main_thread(ts->tstate)) {
+            return exc;
+        }
+        Py_DECREF(exc);
+        return NULL;
+    }
+    PyObject *handler = _PySlp_globals.error_handler;
+    if (handler != NULL) {
+        PyObject *tb = PyException_GetTraceback(exc);
+        Py_INCREF(handler);
+        PyObject *r = PyObject_CallFunctionObjArgs(
+            handler, (PyObject *)Py_TYPE(exc), exc, tb ? tb : Py_None, NULL);
+        Py_DECREF(handler);
+        Py_XDECREF(tb);
+        Py_DECREF(exc);
+        if (r != NULL) {
+            Py_DECREF(r);
+            return NULL;
+        }
+        exc = PyErr_GetRaisedException();
+    }
+    return exc;
+}
+
+static void _Py_NO_RETURN
+tasklet_end(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    if (exc != NULL) {
+        exc = unhandled_exception(ts, exc);
+    }
+    t->alive = 0;
+    _PySlp_CStateUnlink(ts, t);
+    Py_CLEAR(t->exc_state.exc_value);
+    Py_XSETREF(t->tempval, Py_NewRef(Py_None));
+
+    PyTaskletObject *next;
+    if (exc != NULL) {
+        /* Raise it in the innermost run() caller or main, right now. */
+        next = innermost_watchdog(ts);
+        PyObject *bomb = _PySlp_MakeBomb(exc);
+        Py_DECREF(exc);
+        if (bomb == NULL) {
+            Py_FatalError("no memory to deliver a tasklet's exception");
+        }
+        Py_XSETREF(next->tempval, bomb);
+        if (next->blocked) {
+            _PySlp_ChannelRemove(next->channel, next);
+        }
+        _PySlp_RingRemove(ts, t);
+        if (!next->in_ring) {
+            _PySlp_RingAppend(ts, next);
+        }
+    }
+    else if (t->next != t) {
+        next = t->next;
+        _PySlp_RingRemove(ts, t);
+    }
+    else {
+        /* The ring is empty now (spec §8.1). */
+        _PySlp_RingRemove(ts, t);
+        next = innermost_watchdog(ts);
+        if (next->blocked) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            next->blocked > 0
+                            ? "the main tasklet is sending without a "
+                              "receiver available."
+                            : "the main tasklet is receiving without a "
+                              "sender available.");
+            PyObject *err = PyErr_GetRaisedException();
+            PyObject *bomb = _PySlp_MakeBomb(err);
+            Py_DECREF(err);
+            if (bomb == NULL) {
+                Py_FatalError("no memory to wake the main tasklet");
+            }
+            Py_XSETREF(next->tempval, bomb);
+            _PySlp_ChannelRemove(next->channel, next);
+        }
+        _PySlp_RingAppend(ts, next);
+    }
+    if (transfer(ts, next, 1) < 0) {
+        Py_FatalError("cannot switch away from a finished tasklet");
+    }
+    Py_UNREACHABLE();
+}
+
+static void
+tasklet_start(void *value, void *arg)
+{
+    PySlp_ThreadState *ts = value;
+    PyTaskletObject *t = arg;
+    post_switch(ts);
+
+    PyObject *func = t->func, *args = t->args, *kwargs = t->kwargs;
+    t->func = t->args = t->kwargs = NULL;
+    PyObject *tv = t->tempval;
+    t->tempval = Py_NewRef(Py_None);
+    if (tv != NULL && PyBomb_Check(tv)) {
+        /* Killed or thrown to before it ran: the callable never runs. */
+        _PySlp_RaiseBomb(tv);
+    }
+    else if (func == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the tasklet was not bound to a function");
+    }
+    else {
+        PyObject *r = PyObject_Call(func, args ? args : Py_None, kwargs);
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(tv);
+    Py_XDECREF(func);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    tasklet_end(ts, t);
+}

@@ -1,0 +1,193 @@
+/* Stackless internals shared by core/ and module/.
+ *
+ * Three objects make the model:
+ *   PySlp_ThreadState   one per thread state: main, current, the run
+ *                       queue (a ring), watchdogs, the C stack base;
+ *   PyTaskletObject     a flow of control: its frames, the part of the
+ *                       thread state it owns, its saved C stack slice;
+ *   PyChannelObject     a FIFO of tasklets blocked on send or receive.
+ *
+ * Reference ownership: the ring holds one reference to each tasklet in
+ * it, a channel to each tasklet blocked on it, the thread state to
+ * `main` and `current`, the watchdog list to its tasklets.
+ */
+
+#ifndef SLP_INTERNAL_H
+#define SLP_INTERNAL_H
+
+#ifndef Py_BUILD_CORE
+#  define Py_BUILD_CORE 1
+#endif
+#include "Python.h"
+#include "pycore_frame.h"
+#include "pycore_pystate.h"
+#include "pycore_tstate.h"
+
+#include "platf/cstack.h"
+
+typedef struct _PySlp_ThreadState PySlp_ThreadState;
+typedef struct _PySlp_Tasklet PyTaskletObject;
+typedef struct _PySlp_Channel PyChannelObject;
+
+/* The part of a thread state that belongs to one flow of control.  While
+   a tasklet is current these fields live in the PyThreadState; while it is
+   suspended they live here.  core/istate.c accounts for every field of
+   PyThreadState and says why it is or is not switched. */
+typedef struct {
+    _PyInterpreterFrame *current_frame;
+    _PyStackChunk *datastack_chunk;
+    PyObject **datastack_top;
+    PyObject **datastack_limit;
+    int py_depth;               /* py_recursion_limit - remaining */
+    int c_recursion_remaining;
+    _PyErr_StackItem *exc_info;
+    PyObject *context;          /* strong */
+    Py_tracefunc c_tracefunc;
+    Py_tracefunc c_profilefunc;
+    PyObject *c_traceobj;       /* strong */
+    PyObject *c_profileobj;     /* strong */
+    int tracing;
+} PySlp_IState;
+
+/* A suspended tasklet's frame chain with the C-stack entry frames cut
+   out (they lie in its saved C stack, where nobody else may read them):
+   each entry is the link that pointed at an entry frame. */
+typedef struct {
+    _PyInterpreterFrame **slot;
+    _PyInterpreterFrame *entry;
+} PySlp_FrameCut;
+
+struct _PySlp_Tasklet {
+    PyObject_HEAD
+    PyTaskletObject *next;      /* ring or channel queue neighbours */
+    PyTaskletObject *prev;
+    PySlp_ThreadState *ts;      /* own thread; NULL: orphaned or none */
+    unsigned long thread_id;    /* the own thread's id while ts != NULL */
+    PyObject *tempval;          /* strong; see spec §1 */
+    PyObject *func;             /* set up, not started: the call to make */
+    PyObject *args;
+    PyObject *kwargs;
+    PyChannelObject *channel;   /* strong while blocked */
+    int blocked;                /* 1 sending, -1 receiving, 0 */
+    unsigned int alive:1;       /* set up or running, not finished */
+    unsigned int started:1;     /* has a C context (hard switching) */
+    unsigned int is_main:1;
+    unsigned int atomic:1;
+    unsigned int ignore_nesting:1;
+    unsigned int block_trap:1;
+    unsigned int in_ring:1;     /* linked into its thread's run queue */
+    unsigned int dying:1;       /* finaliser is killing it */
+    PySlp_IState state;         /* valid while not current */
+    _PyErr_StackItem exc_state; /* the tasklet's own base item */
+    PySlp_FrameCut *cuts;       /* while suspended; see PySlp_FrameCut */
+    int ncuts;
+    int cuts_capacity;
+    _PySlp_CStack cstack;
+    PyTaskletObject *cs_next;   /* list of the thread's tasklets that */
+    PyTaskletObject *cs_prev;   /* hold C state (borrowed) */
+    PyObject *weakreflist;
+};
+
+struct _PySlp_Channel {
+    PyObject_HEAD
+    PyTaskletObject *head;      /* FIFO of blocked tasklets */
+    PyTaskletObject *tail;
+    Py_ssize_t balance;         /* > 0 senders wait, < 0 receivers */
+    int preference;             /* -1 receiver, 1 sender, 0 caller runs */
+    int schedule_all;
+    int closing;
+    PyObject *weakreflist;
+};
+
+struct _PySlp_ThreadState {
+    PyThreadState *tstate;
+    unsigned long thread_id;
+    PyTaskletObject *main;      /* strong */
+    PyTaskletObject *current;   /* strong; always in the ring when running */
+    PyTaskletObject *head;      /* where round-robin order starts */
+    Py_ssize_t runcount;
+    PyObject *watchdogs;        /* list: tasklets inside run() */
+    int switch_trap;
+    char *cstack_base;          /* where non-main tasklets' stacks start */
+    int c_remaining_base;       /* c_recursion_remaining at that base */
+    PyObject *post_switch;      /* reference to drop once switched */
+    int post_switch_dead;       /* ... and it finished: free its stack */
+    PyTaskletObject *cstate_head;  /* tasklets with C state, not main */
+    Py_ssize_t refcnt;          /* the thread + every tasklet of it */
+    int in_schedule_cb;
+    int in_channel_cb;
+    long pickle_flags;          /* stackless.pickle_flags() */
+};
+
+/* Interpreter-wide settings (one interpreter is supported). */
+typedef struct {
+    PyObject *schedule_callback;
+    PyObject *channel_callback;
+    PyObject *error_handler;
+    int softswitch;
+    long pickle_flags_default;
+} PySlp_Globals;
+
+extern PySlp_Globals _PySlp_globals;
+
+extern PyTypeObject PySlpTasklet_Type;
+extern PyTypeObject PySlpChannel_Type;
+extern PyTypeObject PySlpBomb_Type;
+
+#define PyTasklet_Check(op) PyObject_TypeCheck(op, &PySlpTasklet_Type)
+#define PyChannel_Check(op) PyObject_TypeCheck(op, &PySlpChannel_Type)
+#define PyBomb_Check(op) Py_IS_TYPE(op, &PySlpBomb_Type)
+
+static inline PySlp_ThreadState *
+_PySlp_TS(PyThreadState *tstate)
+{
+    return (PySlp_ThreadState *)((_PyThreadStateImpl *)tstate)->stackless;
+}
+
+/* core/threadstate.c */
+PySlp_ThreadState *_PySlp_GetThreadState(void);
+void _PySlp_ThreadStateIncref(PySlp_ThreadState *ts);
+void _PySlp_ThreadStateDecref(PySlp_ThreadState *ts);
+void _PySlp_CStateLink(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_CStateUnlink(PySlp_ThreadState *ts, PyTaskletObject *t);
+
+/* core/istate.c: the per-tasklet part of the thread state */
+void _PySlp_IState_Init(PyTaskletObject *t, PySlp_ThreadState *ts);
+void _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t);
+void _PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t);
+void _PySlp_IState_Clear(PyTaskletObject *t);
+int _PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg);
+int _PySlp_CountEntryFrames(_PyInterpreterFrame *f);
+
+/* core/scheduler.c */
+void _PySlp_RingAppend(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_RingInsertAfter(PySlp_ThreadState *ts, PyTaskletObject *after,
+                            PyTaskletObject *t);
+void _PySlp_RingRemove(PySlp_ThreadState *ts, PyTaskletObject *t);
+PyObject *_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next);
+PyObject *_PySlp_TakeTempval(PyTaskletObject *t);
+int _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts);
+PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,
+                                         int *insert);
+PyObject *_PySlp_Schedule(PyObject *retval, int remove);
+PyObject *_PySlp_RunWatchdog(void);
+PyObject *_PySlp_Throw(PyTaskletObject *t, PyObject *exc, int pending);
+PyObject *_PySlp_Kill(PyTaskletObject *t, int pending);
+void _PySlp_ReportCallbackError(const char *where);
+int _PySlp_NestingLevel(PyTaskletObject *t);
+
+/* module/bombobject.c */
+PyObject *_PySlp_MakeBomb(PyObject *exc);
+void _PySlp_RaiseBomb(PyObject *bomb);
+
+/* module/channelobject.c */
+void _PySlp_ChannelRemove(PyChannelObject *ch, PyTaskletObject *t);
+PyObject *_PySlp_MakeException(PyObject *type, PyObject *value,
+                               PyObject *tb);
+PyObject *_PySlp_MakeExceptionFromArgs(PyObject *args, const char *who,
+                                       const char *what);
+
+/* module/taskletobject.c */
+PyTaskletObject *_PySlp_NewTasklet(PyTypeObject *type, PySlp_ThreadState *ts);
+
+#endif /* SLP_INTERNAL_H */
