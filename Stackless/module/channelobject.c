@@ -502,6 +502,8 @@ static PyMethodDef channel_methods[] = {
     {"close", (PyCFunction)channel_close, METH_NOARGS, close_doc},
     {"open", (PyCFunction)channel_open, METH_NOARGS, open_doc},
     {"__reduce__", (PyCFunction)channel_reduce, METH_NOARGS, NULL},
+    {"__reduce_ex__", (PyCFunction)channel_reduce, METH_O, NULL},
+    {"__setstate__", (PyCFunction)channel_reduce, METH_O, NULL},
     {NULL, NULL},
 };
 

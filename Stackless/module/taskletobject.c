@@ -448,6 +448,9 @@ tasklet_bind_thread(PyTaskletObject *t, PyObject *args)
             id = (long long)u;
         }
     }
+    if (id == -1 && t->ts != NULL && t->ts->tstate == _PyThreadState_GET()) {
+        Py_RETURN_NONE;         /* already ours */
+    }
     if (t->in_ring) {
         PyErr_SetString(PyExc_RuntimeError,
                         "can't (re)bind a runnable tasklet");
@@ -584,6 +587,14 @@ tasklet_reduce(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
     }
     PyErr_SetString(PyExc_NotImplementedError,
                     "pickling tasklets is not implemented yet");
+    return NULL;
+}
+
+static PyObject *
+tasklet_setstate(PyTaskletObject *t, PyObject *state)
+{
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "unpickling tasklets is not implemented yet");
     return NULL;
 }
 
@@ -938,6 +949,7 @@ static PyMethodDef tasklet_methods[] = {
      METH_FASTCALL | METH_KEYWORDS, context_run_doc},
     {"__reduce__", (PyCFunction)tasklet_reduce, METH_NOARGS, NULL},
     {"__reduce_ex__", (PyCFunction)tasklet_reduce, METH_O, NULL},
+    {"__setstate__", (PyCFunction)tasklet_setstate, METH_O, NULL},
     {NULL, NULL},
 };
 
