@@ -34,6 +34,7 @@ run_checks "Stack switching primitive (Stackless/platf), native, ASan, AArch64" 
 run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/patch_workflow.sh
 run_checks "Build failure paths (bad tarball, no root)" tests/driver/fetch_errors.sh
 run_checks "Install and embedding smoke test" tests/install/smoke.sh
+run_checks "User guide examples (docs/user-guide.md)" tests/docs/run.sh
 
 # The benchmark harness at tiny sizes, so it cannot rot (no timing is
 # judged; bench/README.md).  Runtimes that are not installed are skipped.
