@@ -39,6 +39,14 @@ typedef struct {
 
 static _Thread_local transfer current_transfer;
 
+#ifdef SLP_ASAN
+/* The lowest stack pointer any context of this thread switched away
+   from.  The frames of a suspended or dropped context leave their
+   redzones poisoned in the shadow memory; whoever runs there next must
+   not find them (see restore_slice). */
+static _Thread_local char *lowest_switch_sp;
+#endif
+
 /* Stack frames of other contexts carry the sanitizer's redzones; copying
    them is not a bug, so the copy must not be instrumented. */
 static SLP_NO_ASAN void
@@ -77,6 +85,11 @@ save_slice(void *sp, void *arg)
 {
     transfer *t = arg;
     _PySlp_CStack *from = t->from;
+#ifdef SLP_ASAN
+    if (lowest_switch_sp == NULL || (char *)sp < lowest_switch_sp) {
+        lowest_switch_sp = sp;
+    }
+#endif
     if (from != NULL) {
         /* A context may switch from above its base (a thread's first
            context, when it returned past the point where the base was
@@ -99,8 +112,11 @@ restore_slice(void *arg)
     _PySlp_CStack *to = t->to;
     size_t size = to->sp < to->base ? (size_t)(to->base - to->sp) : 0;
 #ifdef SLP_ASAN
-    /* The shadow still describes whatever ran here last. */
-    __asan_unpoison_memory_region(to->sp, size);
+    /* The shadow still describes whatever ran here last: the restored
+       slice, and below it everything other contexts' frames poisoned. */
+    char *low = lowest_switch_sp && lowest_switch_sp < to->sp
+                ? lowest_switch_sp : to->sp;
+    __asan_unpoison_memory_region(low, (size_t)(to->sp - low) + size);
 #endif
     copy_bytes(to->sp, to->copy, size);
     to->sp = NULL;
