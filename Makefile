@@ -10,7 +10,8 @@ BUILD := build
 TOOLS := tools
 
 .PHONY: all run test deps src debug asan stock patches check-patches \
-	reset-src install dist parity bench bench-quick clean distclean
+	reset-src install dist parity bench bench-quick clean distclean \
+	test-variants
 
 # Build the release interpreter; ./python runs it.
 all: deps
@@ -25,6 +26,11 @@ run: all
 # full regression suite, compared against stock 3.13.5.
 test: all
 	$(TOOLS)/run-tests.sh
+
+# test_stackless under -X dev, a debug build's refleak run (-R 3:3) and
+# the AddressSanitizer build: what a change to Stackless/ must pass.
+test-variants: all debug asan
+	$(TOOLS)/test-variants.sh
 
 deps:
 	$(TOOLS)/install-deps.sh

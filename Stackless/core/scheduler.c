@@ -168,8 +168,12 @@ transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
     }
     call_schedule_callback(ts, prev, next);
 
+    /* Loading may run Python code (audit hooks of sys.settrace when the
+       two tasklets trace differently); it must not switch meanwhile. */
+    ts->in_schedule_cb++;
     _PySlp_IState_Save(tstate, prev);
     _PySlp_IState_Load(tstate, next);
+    ts->in_schedule_cb--;
     /* The thread state's reference to prev is dropped by whoever runs
        next, once prev's stack is no longer the one in use. */
     ts->current = (PyTaskletObject *)Py_NewRef(next);
