@@ -217,11 +217,14 @@ _PySlp_IState_Clear(PyTaskletObject *t)
     t->ncuts = 0;
 }
 
-/* What a suspended tasklet's frames own.  Only fast locals are visited:
-   a frame suspended in a call has no valid stack top (it is -1 while the
-   eval loop runs), so value-stack items stay invisible to the GC and the
-   objects they hold count as externally referenced -- never freed early.
-   Generator frames belong to their generator, which visits them. */
+/* What a suspended tasklet's frames own.  A frame suspended in a call to
+   a Python function has saved its stack top; the top frame has if the
+   stackless call that suspended it noted where its arguments end
+   (call_top).  A frame suspended in any other C call has no valid stack
+   top (stacktop is -1 while the eval loop runs): only its fast locals are
+   visited, and the objects on its value stack count as externally
+   referenced -- kept alive, never freed early.  Generator frames belong
+   to their generator, which visits them. */
 int
 _PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg)
 {
@@ -239,7 +242,14 @@ _PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg)
         Py_VISIT(f->f_funcobj);
         Py_VISIT(f->f_executable);
         PyCodeObject *co = _PyFrame_GetCode(f);
-        for (int i = 0; i < co->co_nlocalsplus; i++) {
+        Py_ssize_t n = co->co_nlocalsplus;
+        if (f == t->call_frame && t->call_top != NULL) {
+            n = t->call_top - f->localsplus;
+        }
+        else if (f->stacktop > n) {
+            n = f->stacktop;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
             Py_VISIT(f->localsplus[i]);
         }
     }

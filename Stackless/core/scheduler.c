@@ -144,6 +144,28 @@ post_switch(PySlp_ThreadState *ts)
     Py_XDECREF(prev);
 }
 
+/* Keep the stack top noted by the stackless function being called
+   (_PySlp_NoteCallArgs) if it lies in the top frame's value stack: then
+   the frame's whole stack is known while prev is suspended. */
+static void
+note_call_site(PySlp_ThreadState *ts, PyTaskletObject *prev)
+{
+    PyObject **end = ts->call_args_end;
+    _PyInterpreterFrame *f = ts->tstate->current_frame;
+    ts->call_args_end = NULL;
+    prev->call_frame = NULL;
+    prev->call_top = NULL;
+    if (end == NULL || f == NULL || f->owner != FRAME_OWNED_BY_THREAD) {
+        return;
+    }
+    PyCodeObject *co = _PyFrame_GetCode(f);
+    PyObject **base = f->localsplus + co->co_nlocalsplus;
+    if (end >= base && end <= base + co->co_stacksize) {
+        prev->call_frame = f;
+        prev->call_top = end;
+    }
+}
+
 /* Make `next` the running tasklet in place of the current one, which the
    caller has already put where it belongs (ring, channel, nowhere).
    `dying`: the current tasklet has finished; its C context is dropped
@@ -167,6 +189,7 @@ transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
         _PySlp_CStateLink(ts, next);
     }
     call_schedule_callback(ts, prev, next);
+    note_call_site(ts, prev);
 
     /* Loading may run Python code (audit hooks of sys.settrace when the
        two tasklets trace differently); it must not switch meanwhile. */
@@ -198,6 +221,8 @@ transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
         return -1;
     }
     post_switch(ts);
+    prev->call_frame = NULL;
+    prev->call_top = NULL;
     return 0;
 }
 
@@ -573,25 +598,27 @@ tasklet_start(void *value, void *arg)
     PyTaskletObject *t = arg;
     post_switch(ts);
 
-    PyObject *func = t->func, *args = t->args, *kwargs = t->kwargs;
-    t->func = t->args = t->kwargs = NULL;
+    /* The call stays in t->func/args/kwargs while it runs: referenced
+       from the tasklet, not from this C stack, the GC can see them. */
     PyObject *tv = t->tempval;
     t->tempval = Py_NewRef(Py_None);
     if (tv != NULL && PyBomb_Check(tv)) {
         /* Killed or thrown to before it ran: the callable never runs. */
         _PySlp_RaiseBomb(tv);
     }
-    else if (func == NULL) {
+    else if (t->func == NULL) {
         PyErr_SetString(PyExc_RuntimeError,
                         "the tasklet was not bound to a function");
     }
     else {
-        PyObject *r = PyObject_Call(func, args ? args : Py_None, kwargs);
+        Py_XDECREF(tv);
+        tv = NULL;
+        PyObject *r = PyObject_Call(t->func, t->args, t->kwargs);
         Py_XDECREF(r);
     }
     Py_XDECREF(tv);
-    Py_XDECREF(func);
-    Py_XDECREF(args);
-    Py_XDECREF(kwargs);
+    Py_CLEAR(t->func);
+    Py_CLEAR(t->args);
+    Py_CLEAR(t->kwargs);
     tasklet_end(ts, t);
 }

@@ -22,6 +22,7 @@
 #include "pycore_frame.h"
 #include "pycore_pystate.h"
 #include "pycore_tstate.h"
+#include "pycore_modsupport.h"     // _PyArg_CheckPositional()
 
 #include "platf/cstack.h"
 
@@ -80,6 +81,8 @@ struct _PySlp_Tasklet {
     PySlp_IState state;         /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
     PySlp_FrameCut *cuts;       /* while suspended; see PySlp_FrameCut */
+    _PyInterpreterFrame *call_frame;  /* top frame, suspended in a call */
+    PyObject **call_top;        /* ... whose value stack ends here */
     int ncuts;
     int cuts_capacity;
     _PySlp_CStack cstack;
@@ -117,6 +120,7 @@ struct _PySlp_ThreadState {
     int in_schedule_cb;
     int in_channel_cb;
     long pickle_flags;          /* stackless.pickle_flags() */
+    PyObject **call_args_end;   /* see _PySlp_NoteCallArgs() */
 };
 
 /* Interpreter-wide settings (one interpreter is supported). */
@@ -142,6 +146,29 @@ static inline PySlp_ThreadState *
 _PySlp_TS(PyThreadState *tstate)
 {
     return (PySlp_ThreadState *)((_PyThreadStateImpl *)tstate)->stackless;
+}
+
+/* A stackless function called from bytecode gets its arguments where
+   they lie on the calling frame's value stack; their end is that stack's
+   top.  Noting it lets the GC see the whole frame of a tasklet suspended
+   in the call (core/istate.c).  Every noted call must be forgotten. */
+static inline void
+_PySlp_NoteCallArgs(PyObject *const *args, Py_ssize_t n)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    if (ts != NULL) {
+        ts->call_args_end = args ? (PyObject **)args + n : NULL;
+    }
+}
+
+static inline PyObject *
+_PySlp_ForgetCallArgs(PyObject *result)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    if (ts != NULL) {
+        ts->call_args_end = NULL;
+    }
+    return result;
 }
 
 /* core/threadstate.c */

@@ -202,15 +202,24 @@ channel_action(PyChannelObject *ch, int dir, PyObject *value)
 /* Methods */
 
 static PyObject *
-channel_send(PyChannelObject *ch, PyObject *value)
+channel_send(PyChannelObject *ch, PyObject *const *args, Py_ssize_t nargs)
 {
-    return channel_action(ch, 1, value);
+    if (!_PyArg_CheckPositional("send", nargs, 1, 1)) {
+        return NULL;
+    }
+    _PySlp_NoteCallArgs(args, nargs);
+    return _PySlp_ForgetCallArgs(channel_action(ch, 1, args[0]));
 }
 
 static PyObject *
-channel_receive(PyChannelObject *ch, PyObject *Py_UNUSED(ignored))
+channel_receive(PyChannelObject *ch, PyObject *const *args,
+                Py_ssize_t nargs)
 {
-    return channel_action(ch, -1, NULL);
+    if (!_PyArg_CheckPositional("receive", nargs, 0, 0)) {
+        return NULL;
+    }
+    _PySlp_NoteCallArgs(args, nargs);
+    return _PySlp_ForgetCallArgs(channel_action(ch, -1, NULL));
 }
 
 static PyObject *
@@ -491,8 +500,10 @@ PyDoc_STRVAR(close_doc, "close(): operations that would block now raise "
 PyDoc_STRVAR(open_doc, "open(): undo close().");
 
 static PyMethodDef channel_methods[] = {
-    {"send", (PyCFunction)channel_send, METH_O, send_doc},
-    {"receive", (PyCFunction)channel_receive, METH_NOARGS, receive_doc},
+    {"send", (PyCFunction)(void (*)(void))channel_send, METH_FASTCALL,
+     send_doc},
+    {"receive", (PyCFunction)(void (*)(void))channel_receive, METH_FASTCALL,
+     receive_doc},
     {"send_exception", (PyCFunction)channel_send_exception, METH_VARARGS,
      send_exception_doc},
     {"send_throw", (PyCFunction)channel_send_throw, METH_VARARGS,

@@ -46,27 +46,49 @@ slp_getcurrentid(PyObject *m, PyObject *Py_UNUSED(ignored))
     return PyLong_FromVoidPtr(ts->current);
 }
 
+/* schedule(retval=<current>) and schedule_remove(): vectorcall, so that
+   a tasklet suspended in them has its calling frame's stack noted. */
 static PyObject *
-schedule_impl(PyObject *args, PyObject *kwds, const char *fmt, int remove)
+schedule_impl(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+              const char *name, int remove)
 {
-    static char *kwlist[] = {"retval", NULL};
     PyObject *retval = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist, &retval)) {
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nargs + nkw > 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s() takes at most 1 argument (%zd given)", name,
+                     nargs + nkw);
         return NULL;
     }
-    return _PySlp_Schedule(retval, remove);
+    if (nargs == 1) {
+        retval = args[0];
+    }
+    else if (nkw == 1) {
+        if (!_PyUnicode_EqualToASCIIString(PyTuple_GET_ITEM(kwnames, 0),
+                                           "retval")) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s() got an unexpected keyword argument '%U'",
+                         name, PyTuple_GET_ITEM(kwnames, 0));
+            return NULL;
+        }
+        retval = args[0];
+    }
+    _PySlp_NoteCallArgs(args, nargs + nkw);
+    return _PySlp_ForgetCallArgs(_PySlp_Schedule(retval, remove));
 }
 
 static PyObject *
-slp_schedule(PyObject *m, PyObject *args, PyObject *kwds)
+slp_schedule(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
 {
-    return schedule_impl(args, kwds, "|O:schedule", 0);
+    return schedule_impl(args, nargs, kwnames, "schedule", 0);
 }
 
 static PyObject *
-slp_schedule_remove(PyObject *m, PyObject *args, PyObject *kwds)
+slp_schedule_remove(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames)
 {
-    return schedule_impl(args, kwds, "|O:schedule_remove", 1);
+    return schedule_impl(args, nargs, kwnames, "schedule_remove", 1);
 }
 
 static PyObject *
@@ -495,9 +517,10 @@ static PyMethodDef stackless_methods[] = {
                "included")},
     {"getcurrentid", slp_getcurrentid, METH_NOARGS,
      PyDoc_STR("getcurrentid() -> a cheap id of the current tasklet")},
-    {"schedule", FN(slp_schedule), KW,
+    {"schedule", FN(slp_schedule), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("schedule(retval=current): let the next tasklet run")},
-    {"schedule_remove", FN(slp_schedule_remove), KW,
+    {"schedule_remove", FN(slp_schedule_remove),
+     METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("schedule_remove(retval=current): pause and let the next "
                "tasklet run")},
     {"run", FN(slp_run), KW,

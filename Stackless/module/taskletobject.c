@@ -296,15 +296,23 @@ run_or_switch(PyTaskletObject *t, int remove)
 }
 
 static PyObject *
-tasklet_run(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
+tasklet_run(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs)
 {
-    return run_or_switch(t, 0);
+    if (!_PyArg_CheckPositional("run", nargs, 0, 0)) {
+        return NULL;
+    }
+    _PySlp_NoteCallArgs(args, nargs);
+    return _PySlp_ForgetCallArgs(run_or_switch(t, 0));
 }
 
 static PyObject *
-tasklet_switch(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
+tasklet_switch(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs)
 {
-    return run_or_switch(t, 1);
+    if (!_PyArg_CheckPositional("switch", nargs, 0, 0)) {
+        return NULL;
+    }
+    _PySlp_NoteCallArgs(args, nargs);
+    return _PySlp_ForgetCallArgs(run_or_switch(t, 1));
 }
 
 /* ------------------------------------------------------------------ */
@@ -930,8 +938,10 @@ static PyMethodDef tasklet_methods[] = {
      METH_VARARGS | METH_KEYWORDS, setup_doc},
     {"insert", (PyCFunction)tasklet_insert, METH_NOARGS, insert_doc},
     {"remove", (PyCFunction)tasklet_remove, METH_NOARGS, remove_doc},
-    {"run", (PyCFunction)tasklet_run, METH_NOARGS, run_doc},
-    {"switch", (PyCFunction)tasklet_switch, METH_NOARGS, switch_doc},
+    {"run", (PyCFunction)(void (*)(void))tasklet_run, METH_FASTCALL,
+     run_doc},
+    {"switch", (PyCFunction)(void (*)(void))tasklet_switch, METH_FASTCALL,
+     switch_doc},
     {"kill", (PyCFunction)(void (*)(void))tasklet_kill,
      METH_VARARGS | METH_KEYWORDS, kill_doc},
     {"throw", (PyCFunction)(void (*)(void))tasklet_throw,
