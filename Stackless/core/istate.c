@@ -131,9 +131,9 @@ _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t)
     s->context = tstate->context;
     tstate->context = NULL;
     s->c_tracefunc = tstate->c_tracefunc;
-    s->c_traceobj = Py_XNewRef(tstate->c_traceobj);
+    Py_XSETREF(s->c_traceobj, Py_XNewRef(tstate->c_traceobj));
     s->c_profilefunc = tstate->c_profilefunc;
-    s->c_profileobj = Py_XNewRef(tstate->c_profileobj);
+    Py_XSETREF(s->c_profileobj, Py_XNewRef(tstate->c_profileobj));
     cut_entry_frames(t);
 }
 
@@ -161,9 +161,17 @@ _PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t)
     }
     Py_XSETREF(tstate->context, s->context);
     s->context = NULL;
-    /* Changing tracing re-instruments code: only when it differs.  The
-       audit hook of sys.settrace is not a switch's business, so any error
-       here is reported, not raised. */
+}
+
+/* The tasklet's trace and profile functions.  Separate from Load and run
+   only once the tasklet's C stack is back: setting a tracer walks the
+   running frame chain, entry frames included, to instrument its code.
+   Changing tracing re-instruments code: only when it differs.  An error
+   (sys.settrace's audit hook) is reported, not raised. */
+void
+_PySlp_IState_LoadTracing(PyThreadState *tstate, PyTaskletObject *t)
+{
+    PySlp_IState *s = &t->state;
     if (tstate->c_tracefunc != s->c_tracefunc
         || tstate->c_traceobj != s->c_traceobj)
     {

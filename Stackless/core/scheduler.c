@@ -118,13 +118,56 @@ _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts)
         PyErr_SetString(PyExc_RuntimeError, "switch_trap");
         return -1;
     }
+    if (_PyInterpreterState_GET()->gc.collecting) {
+        /* The collector keeps its object lists' heads on the C stack;
+           another tasklet's stack would overwrite them (D18). */
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot switch tasklets during garbage collection");
+        return -1;
+    }
     return 0;
+}
+
+/* Tasklets whose finaliser ran during a garbage collection: they could
+   not be killed then (see _PySlp_CheckSwitchTrap), so they were kept
+   alive in ts->deferred_kills.  Kill them now. */
+void
+_PySlp_RunDeferredKills(PySlp_ThreadState *ts)
+{
+    while (ts->deferred_kills != NULL
+           && PyList_GET_SIZE(ts->deferred_kills) > 0
+           && !_PyInterpreterState_GET()->gc.collecting) {
+        PyObject *t = Py_NewRef(PyList_GET_ITEM(ts->deferred_kills, 0));
+        PyObject *exc = PyErr_GetRaisedException();
+        (void)PyList_SetSlice(ts->deferred_kills, 0, 1, NULL);
+        for (int i = 0; i < 10 && ((PyTaskletObject *)t)->alive; i++) {
+            PyObject *r = _PySlp_Kill((PyTaskletObject *)t, 0);
+            if (r == NULL) {
+                PyErr_FormatUnraisable("Exception ignored while killing an "
+                                       "unreachable tasklet %R", t);
+                break;
+            }
+            Py_DECREF(r);
+        }
+        PyErr_SetRaisedException(exc);
+        Py_DECREF(t);
+    }
 }
 
 /* ------------------------------------------------------------------ */
 /* Switching */
 
 static void tasklet_start(void *value, void *arg);
+
+/* The resumed tasklet's tracer, once its C stack is back.  Setting a
+   tracer may run audit hooks: no switching meanwhile. */
+static void
+load_tracing(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    ts->in_schedule_cb++;
+    _PySlp_IState_LoadTracing(ts->tstate, t);
+    ts->in_schedule_cb--;
+}
 
 /* Runs right after every switch, in the tasklet that now runs. */
 static void
@@ -191,12 +234,8 @@ transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
     call_schedule_callback(ts, prev, next);
     note_call_site(ts, prev);
 
-    /* Loading may run Python code (audit hooks of sys.settrace when the
-       two tasklets trace differently); it must not switch meanwhile. */
-    ts->in_schedule_cb++;
     _PySlp_IState_Save(tstate, prev);
     _PySlp_IState_Load(tstate, next);
-    ts->in_schedule_cb--;
     /* The thread state's reference to prev is dropped by whoever runs
        next, once prev's stack is no longer the one in use. */
     ts->current = (PyTaskletObject *)Py_NewRef(next);
@@ -220,6 +259,7 @@ transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
         PyErr_NoMemory();
         return -1;
     }
+    load_tracing(ts, prev);
     post_switch(ts);
     prev->call_frame = NULL;
     prev->call_top = NULL;
@@ -297,6 +337,7 @@ _PySlp_Schedule(PyObject *retval, int remove)
     if (ts == NULL) {
         return NULL;
     }
+    _PySlp_RunDeferredKills(ts);
     PyTaskletObject *cur = ts->current;
     PyTaskletObject *next;
     int insert = 0;
@@ -338,6 +379,7 @@ _PySlp_RunWatchdog(void)
     if (ts == NULL) {
         return NULL;
     }
+    _PySlp_RunDeferredKills(ts);
     PyTaskletObject *cur = ts->current;
     if (cur->next == cur) {
         Py_RETURN_NONE;
@@ -596,6 +638,7 @@ tasklet_start(void *value, void *arg)
 {
     PySlp_ThreadState *ts = value;
     PyTaskletObject *t = arg;
+    load_tracing(ts, t);
     post_switch(ts);
 
     /* The call stays in t->func/args/kwargs while it runs: referenced

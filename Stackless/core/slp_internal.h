@@ -22,6 +22,7 @@
 #include "pycore_frame.h"
 #include "pycore_pystate.h"
 #include "pycore_tstate.h"
+#include "pycore_interp.h"        // PyInterpreterState.gc
 #include "pycore_modsupport.h"     // _PyArg_CheckPositional()
 
 #include "platf/cstack.h"
@@ -121,6 +122,7 @@ struct _PySlp_ThreadState {
     int in_channel_cb;
     long pickle_flags;          /* stackless.pickle_flags() */
     PyObject **call_args_end;   /* see _PySlp_NoteCallArgs() */
+    PyObject *deferred_kills;   /* list: unreachable, to kill after GC */
 };
 
 /* Interpreter-wide settings (one interpreter is supported). */
@@ -182,6 +184,7 @@ void _PySlp_CStateUnlink(PySlp_ThreadState *ts, PyTaskletObject *t);
 void _PySlp_IState_Init(PyTaskletObject *t, PySlp_ThreadState *ts);
 void _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t);
 void _PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t);
+void _PySlp_IState_LoadTracing(PyThreadState *tstate, PyTaskletObject *t);
 void _PySlp_IState_Clear(PyTaskletObject *t);
 int _PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg);
 int _PySlp_CountEntryFrames(_PyInterpreterFrame *f);
@@ -197,6 +200,7 @@ int _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts);
 PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,
                                          int *insert);
 PyObject *_PySlp_Schedule(PyObject *retval, int remove);
+void _PySlp_RunDeferredKills(PySlp_ThreadState *ts);
 PyObject *_PySlp_RunWatchdog(void);
 PyObject *_PySlp_Throw(PyTaskletObject *t, PyObject *exc, int pending);
 PyObject *_PySlp_Kill(PyTaskletObject *t, int pending);

@@ -204,6 +204,7 @@ _PySlp_ThreadClear(PyThreadState *tstate)
     ts->current = NULL;
     Py_DECREF(main);
     Py_CLEAR(ts->watchdogs);
+    Py_CLEAR(ts->deferred_kills);
     Py_CLEAR(ts->post_switch);
     _PySlp_ThreadStateDecref(ts);
 }

@@ -96,6 +96,7 @@ channel_action(PyChannelObject *ch, int dir, PyObject *value)
     if (ts == NULL) {
         return NULL;
     }
+    _PySlp_RunDeferredKills(ts);
     PyTaskletObject *cur = ts->current;
     if (ts->in_channel_cb) {
         PyErr_SetString(PyExc_RuntimeError,

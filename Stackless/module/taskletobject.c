@@ -258,6 +258,7 @@ run_or_switch(PyTaskletObject *t, int remove)
     if (!has_thread(t)) {
         return no_thread();
     }
+    _PySlp_RunDeferredKills(ts);
     if (t->ts != ts) {
         if (remove) {
             PyErr_SetString(PyExc_RuntimeError,
@@ -999,6 +1000,38 @@ tasklet_clear(PyTaskletObject *t)
     return 0;
 }
 
+static int
+run_deferred_kills(void *Py_UNUSED(arg))
+{
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    if (ts != NULL) {
+        _PySlp_RunDeferredKills(ts);
+    }
+    return 0;
+}
+
+/* Resurrect t until it can be killed: the next stackless operation of
+   its thread does it, or in the main thread a pending call as soon as
+   the eval loop runs again. */
+static void
+defer_kill(PyTaskletObject *t)
+{
+    PySlp_ThreadState *ts = t->ts;
+    PyObject *exc = PyErr_GetRaisedException();
+    if (ts->deferred_kills == NULL) {
+        ts->deferred_kills = PyList_New(0);
+    }
+    if (ts->deferred_kills == NULL
+        || PyList_Append(ts->deferred_kills, (PyObject *)t) < 0) {
+        PyErr_FormatUnraisable("Exception ignored while deferring the "
+                               "kill of an unreachable tasklet");
+    }
+    else if (_Py_IsMainThread()) {
+        (void)Py_AddPendingCall(run_deferred_kills, NULL);
+    }
+    PyErr_SetRaisedException(exc);
+}
+
 /* spec §14: a tasklet with C state is killed before it goes away, so its
    cleanup code runs; one that refuses to die is kept in gc.garbage. */
 static void
@@ -1010,6 +1043,12 @@ tasklet_finalize(PyObject *self)
     }
     PyThreadState *tstate = _PyThreadState_GET();
     if (t->ts->tstate != tstate || t->ts->in_schedule_cb) {
+        return;
+    }
+    if (_PyInterpreterState_GET()->gc.collecting) {
+        /* No switching while the collector runs: keep the tasklet alive
+           and kill it right after (D18). */
+        defer_kill(t);
         return;
     }
     PyObject *exc = PyErr_GetRaisedException();
