@@ -17,4 +17,8 @@ extern void _PySlp_ThreadClear(PyThreadState *tstate);
    tasklets that hold C state, so their cleanup code runs. */
 extern void _PySlp_Finalize(PyThreadState *tstate);
 
+/* _Py_HandlePending(): whether the current tasklet is atomic, so that
+   signal handlers, pending calls and the GIL hand-over wait. */
+extern int _PySlp_IsAtomic(PyThreadState *tstate);
+
 #endif /* !Py_INTERNAL_STACKLESS_H */

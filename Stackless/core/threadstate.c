@@ -208,3 +208,10 @@ _PySlp_ThreadClear(PyThreadState *tstate)
     Py_CLEAR(ts->post_switch);
     _PySlp_ThreadStateDecref(ts);
 }
+
+int
+_PySlp_IsAtomic(PyThreadState *tstate)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(tstate);
+    return ts != NULL && ts->current != NULL && ts->current->atomic;
+}
