@@ -52,6 +52,7 @@
 #include "slp_internal.h"
 #include "pycore_ceval.h"         // _PyEval_SetTrace()
 #include "pycore_object.h"        // _PyObject_VirtualFree()
+#include "pycore_code.h"          // _Py_Instrument()
 
 void
 _PySlp_IState_Init(PyTaskletObject *t, PySlp_ThreadState *ts)
@@ -127,6 +128,8 @@ _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t)
     s->c_recursion_remaining = tstate->c_recursion_remaining;
     s->exc_info = tstate->exc_info;
     s->tracing = tstate->tracing;
+    s->instr_version = _Py_atomic_load_uintptr_relaxed(
+        &tstate->interp->ceval.instrumentation_version);
     /* The references move from the thread state to the tasklet. */
     s->context = tstate->context;
     tstate->context = NULL;
@@ -197,6 +200,37 @@ _PySlp_IState_LoadTracing(PyThreadState *tstate, PyTaskletObject *t)
     Py_CLEAR(s->c_profileobj);
     s->c_tracefunc = NULL;
     s->c_profilefunc = NULL;
+}
+
+/* sys.settrace and sys.monitoring instrument the code of every frame
+   that is executing in some thread when they change; a suspended
+   tasklet's frames were not among them.  CPython brings other code up to
+   date at its next RESUME, but a hard-switched frame resumes in the
+   middle of a call, so do it here, for the frames of the tasklet that
+   was just resumed, if the version changed while it was suspended. */
+void
+_PySlp_IState_Reinstrument(PyThreadState *tstate, PyTaskletObject *t,
+                           uintptr_t version)
+{
+    PyInterpreterState *interp = tstate->interp;
+    uintptr_t now = _Py_atomic_load_uintptr_relaxed(
+        &interp->ceval.instrumentation_version);
+    if (now == version) {
+        return;
+    }
+    PyObject *exc = PyErr_GetRaisedException();
+    for (_PyInterpreterFrame *f = tstate->current_frame; f; f = f->previous) {
+        if (f->owner == FRAME_OWNED_BY_CSTACK) {
+            continue;
+        }
+        PyCodeObject *co = _PyFrame_GetCode(f);
+        if (co->_co_instrumentation_version != (uint32_t)now
+            && _Py_Instrument(co, interp) < 0) {
+            PyErr_FormatUnraisable("Exception ignored while instrumenting "
+                                   "the code of a resumed tasklet");
+        }
+    }
+    PyErr_SetRaisedException(exc);
 }
 
 /* A finished tasklet: give back its data stack chunks and references. */

@@ -159,13 +159,15 @@ _PySlp_RunDeferredKills(PySlp_ThreadState *ts)
 
 static void tasklet_start(void *value, void *arg);
 
-/* The resumed tasklet's tracer, once its C stack is back.  Setting a
-   tracer may run audit hooks: no switching meanwhile. */
+/* The resumed tasklet's tracer and instrumentation, once its C stack is
+   back.  Setting a tracer may run audit hooks: no switching meanwhile. */
 static void
 load_tracing(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
+    uintptr_t version = t->state.instr_version;
     ts->in_schedule_cb++;
     _PySlp_IState_LoadTracing(ts->tstate, t);
+    _PySlp_IState_Reinstrument(ts->tstate, t, version);
     ts->in_schedule_cb--;
 }
 

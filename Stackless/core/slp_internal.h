@@ -49,6 +49,7 @@ typedef struct {
     PyObject *c_traceobj;       /* strong */
     PyObject *c_profileobj;     /* strong */
     int tracing;
+    uintptr_t instr_version;    /* instrumentation version at suspension */
 } PySlp_IState;
 
 /* A suspended tasklet's frame chain with the C-stack entry frames cut
@@ -185,6 +186,8 @@ void _PySlp_IState_Init(PyTaskletObject *t, PySlp_ThreadState *ts);
 void _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t);
 void _PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t);
 void _PySlp_IState_LoadTracing(PyThreadState *tstate, PyTaskletObject *t);
+void _PySlp_IState_Reinstrument(PyThreadState *tstate, PyTaskletObject *t,
+                                uintptr_t version);
 void _PySlp_IState_Clear(PyTaskletObject *t);
 int _PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg);
 int _PySlp_CountEntryFrames(_PyInterpreterFrame *f);
