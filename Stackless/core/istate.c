@@ -166,35 +166,37 @@ _PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t)
     s->context = NULL;
 }
 
+/* An error (sys.settrace's audit hook) is reported, not raised. */
+static void
+set_tracer(PyThreadState *tstate, int profile, Py_tracefunc func,
+           PyObject *obj)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    int rc = profile ? _PyEval_SetProfile(tstate, func, obj)
+                     : _PyEval_SetTrace(tstate, func, obj);
+    if (rc < 0) {
+        PyErr_FormatUnraisable("Exception ignored while switching the %s "
+                               "function of a tasklet",
+                               profile ? "profile" : "trace");
+    }
+    PyErr_SetRaisedException(exc);
+}
+
 /* The tasklet's trace and profile functions.  Separate from Load and run
    only once the tasklet's C stack is back: setting a tracer walks the
    running frame chain, entry frames included, to instrument its code.
-   Changing tracing re-instruments code: only when it differs.  An error
-   (sys.settrace's audit hook) is reported, not raised. */
+   Changing tracing re-instruments code: only when it differs. */
 void
 _PySlp_IState_LoadTracing(PyThreadState *tstate, PyTaskletObject *t)
 {
     PySlp_IState *s = &t->state;
     if (tstate->c_tracefunc != s->c_tracefunc
-        || tstate->c_traceobj != s->c_traceobj)
-    {
-        PyObject *exc = PyErr_GetRaisedException();
-        if (_PyEval_SetTrace(tstate, s->c_tracefunc, s->c_traceobj) < 0) {
-            PyErr_FormatUnraisable("Exception ignored while switching "
-                                   "the trace function of a tasklet");
-        }
-        PyErr_SetRaisedException(exc);
+        || tstate->c_traceobj != s->c_traceobj) {
+        set_tracer(tstate, 0, s->c_tracefunc, s->c_traceobj);
     }
     if (tstate->c_profilefunc != s->c_profilefunc
-        || tstate->c_profileobj != s->c_profileobj)
-    {
-        PyObject *exc = PyErr_GetRaisedException();
-        if (_PyEval_SetProfile(tstate, s->c_profilefunc,
-                               s->c_profileobj) < 0) {
-            PyErr_FormatUnraisable("Exception ignored while switching "
-                                   "the profile function of a tasklet");
-        }
-        PyErr_SetRaisedException(exc);
+        || tstate->c_profileobj != s->c_profileobj) {
+        set_tracer(tstate, 1, s->c_profilefunc, s->c_profileobj);
     }
     Py_CLEAR(s->c_traceobj);
     Py_CLEAR(s->c_profileobj);
