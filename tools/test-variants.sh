@@ -24,8 +24,10 @@ check() {                       # check NAME LOG COMMAND...
 export ASAN_OPTIONS=detect_leaks=0      # as upstream's ASan CI
 check "test_stackless, release, -X dev" "$logs/variants-dev.log" \
     build/release/python -X dev -m test test_stackless
+# From the log directory: a leak report also lands in ./reflog.txt.
 check "test_stackless, debug, -R 3:3" "$logs/variants-refleak.log" \
-    build/debug/python -X dev -m test -R 3:3 test_stackless
+    bash -c "cd '$logs' && '$REPO/build/debug/python' -X dev -m test \
+             -R 3:3 test_stackless"
 check "test_stackless, ASan" "$logs/variants-asan.log" \
     build/asan/python -X dev -m test test_stackless
 for variant in debug asan; do
