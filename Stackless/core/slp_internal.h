@@ -79,7 +79,6 @@ struct _PySlp_Tasklet {
     unsigned int ignore_nesting:1;
     unsigned int block_trap:1;
     unsigned int in_ring:1;     /* linked into its thread's run queue */
-    unsigned int dying:1;       /* finaliser is killing it */
     PySlp_IState state;         /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
     PySlp_FrameCut *cuts;       /* while suspended; see PySlp_FrameCut */

@@ -1052,7 +1052,6 @@ tasklet_finalize(PyObject *self)
         return;
     }
     PyObject *exc = PyErr_GetRaisedException();
-    t->dying = 1;
     for (int i = 0; i < 10 && has_cstate(t); i++) {
         PyObject *r = _PySlp_Kill(t, 0);
         if (r == NULL) {

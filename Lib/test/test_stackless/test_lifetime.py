@@ -8,6 +8,7 @@ state: its finaliser kills it and its cleanup code runs.
 """
 
 import gc
+import sys
 import textwrap
 import unittest
 import weakref
@@ -179,6 +180,35 @@ class GarbageCollectionTest(StacklessTestCase):
         stackless.run()
         self.assertIn(t, gc.get_referents(ch))
         t.kill()
+
+
+    def test_no_switch_during_collection(self):
+        # The collector keeps its lists on the C stack: a __del__ that
+        # tries to switch while it runs gets RuntimeError (reported as
+        # unraisable), and the scheduler is left as it was.
+        errors = []
+        old_hook = sys.unraisablehook
+        sys.unraisablehook = lambda r: errors.append(
+            (r.exc_type, str(r.exc_value)))
+        log = []
+
+        class Switcher:
+            def __del__(self):
+                stackless.schedule()
+        try:
+            stackless.tasklet(log.append)('ran later')
+            a, b = Switcher(), Switcher()
+            a.other, b.other = b, a     # only the collector frees them
+            del a, b
+            gc.collect()
+        finally:
+            sys.unraisablehook = old_hook
+        self.assertEqual(errors, [(RuntimeError, "cannot switch tasklets "
+                                   "during garbage collection")] * 2)
+        self.assertEqual(log, [])
+        self.assertEqual(stackless.getruncount(), 2)
+        stackless.run()
+        self.assertEqual(log, ['ran later'])
 
 
 class WeakrefTest(StacklessTestCase):
