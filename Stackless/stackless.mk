@@ -5,8 +5,10 @@
 # new C file here; no upstream patch is needed for it.
 
 STACKLESS_OBJS = \
+		Stackless/core/datastack.o \
 		Stackless/core/istate.o \
 		Stackless/core/scheduler.o \
+		Stackless/core/softswitch.o \
 		Stackless/core/threadstate.o \
 		Stackless/module/bombobject.o \
 		Stackless/module/channelobject.o \

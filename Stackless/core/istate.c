@@ -241,9 +241,10 @@ _PySlp_IState_Clear(PyTaskletObject *t)
 {
     PySlp_IState *s = &t->state;
     _PyStackChunk *chunk = s->datastack_chunk;
+    PyThreadState *tstate = t->ts != NULL ? t->ts->tstate : NULL;
     while (chunk != NULL) {
         _PyStackChunk *prev = chunk->previous;
-        _PyObject_VirtualFree(chunk, chunk->size);
+        _PySlp_ChunkFree(tstate, chunk);
         chunk = prev;
     }
     s->datastack_chunk = NULL;

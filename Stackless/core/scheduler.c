@@ -1,15 +1,17 @@
 /* The scheduler: the run queue, switching between tasklets, the end of a
  * tasklet, stackless.run() and its watchdogs.
  *
- * Every switch goes through transfer(): it swaps the per-tasklet part of
- * the thread state (istate.c) and then the C stack (platf/cstack.c).
- * That is hard switching.  Soft switching (unwinding to the eval loop
- * instead of copying C stack) is meant to plug in as a second way of
- * doing transfer()'s last step; the queue logic does not care how.
+ * Every switch goes through _PySlp_Transfer().  A hard switch swaps the
+ * per-tasklet part of the thread state (istate.c) and then the C stack
+ * (platf/cstack.c).  A soft switch leaves the C stack alone: the current
+ * tasklet's call returns a token, and the eval loop parks its frames and
+ * runs the next tasklet's (softswitch.c).  The queue logic does not care
+ * which it gets.
  */
 
 #include "slp_internal.h"
 #include "pycore_pyerrors.h"      // _PyErr_GetRaisedException()
+#include "pycore_ceval.h"         // _Py_set_eval_breaker_bit()
 
 PySlp_Globals _PySlp_globals = {NULL, NULL, NULL, 1, 0};
 
@@ -118,6 +120,13 @@ _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts)
         PyErr_SetString(PyExc_RuntimeError, "switch_trap");
         return -1;
     }
+    if (ts->parking != NULL) {
+        /* Code run between a soft switch's decision and the eval loop
+           carrying it out (a finaliser of the call's arguments). */
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot switch tasklets while a switch is under way");
+        return -1;
+    }
     if (_PyInterpreterState_GET()->gc.collecting) {
         /* The collector keeps its object lists' heads on the C stack;
            another tasklet's stack would overwrite them (D18). */
@@ -161,8 +170,8 @@ static void tasklet_start(void *value, void *arg);
 
 /* The resumed tasklet's tracer and instrumentation, once its C stack is
    back.  Setting a tracer may run audit hooks: no switching meanwhile. */
-static void
-load_tracing(PySlp_ThreadState *ts, PyTaskletObject *t)
+void
+_PySlp_LoadTracing(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
     uintptr_t version = t->state.instr_version;
     ts->in_schedule_cb++;
@@ -172,8 +181,8 @@ load_tracing(PySlp_ThreadState *ts, PyTaskletObject *t)
 }
 
 /* Runs right after every switch, in the tasklet that now runs. */
-static void
-post_switch(PySlp_ThreadState *ts)
+void
+_PySlp_PostSwitch(PySlp_ThreadState *ts)
 {
     PyObject *prev = ts->post_switch;
     int dead = ts->post_switch_dead;
@@ -211,33 +220,68 @@ note_call_site(PySlp_ThreadState *ts, PyTaskletObject *prev)
     }
 }
 
+/* A tasklet that starts with a C call (its callable is not a Python
+   function, or soft switching is off) gets a C context of its own. */
+static int
+prepare_hard_start(PySlp_ThreadState *ts, PyTaskletObject *next)
+{
+    if (next->started || next->soft || _PySlp_SoftStartable(ts, next)) {
+        return 0;
+    }
+    if (_PySlp_cstack_init(&next->cstack, ts->cstack_base,
+                           tasklet_start, next) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    next->started = 1;
+    _PySlp_CStateLink(ts, next);
+    return 0;
+}
+
 /* Make `next` the running tasklet in place of the current one, which the
    caller has already put where it belongs (ring, channel, nowhere).
-   `dying`: the current tasklet has finished; its C context is dropped
-   and this never returns.  Returns 0 when the current tasklet is resumed,
-   -1 with an exception set if nothing was switched. */
-static int
-transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
+   `dying`: the current tasklet has finished; its C context is dropped.
+   `hook`: what the caller does with the value the current tasklet is
+   resumed with, if that happens after a soft switch.
+   Returns
+     0  the current tasklet was suspended by a hard switch and is resumed;
+     1  it may park softly: the caller returns PySlp_UNWIND at once and the
+        eval loop carries the switch out (softswitch.c);
+     2  (dying only) `next` is current and runs softly in this C context:
+        the caller goes on dispatching;
+    -1  with an exception set: nothing switched. */
+int
+_PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
+                PySlp_ResumeHook hook)
 {
     PyThreadState *tstate = ts->tstate;
     PyTaskletObject *prev = ts->current;
     assert(prev != next);
     assert(tstate == _PyThreadState_GET());
 
-    if (!next->started) {
-        if (_PySlp_cstack_init(&next->cstack, ts->cstack_base,
-                               tasklet_start, next) < 0) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        next->started = 1;
-        _PySlp_CStateLink(ts, next);
+    /* Decide before the callback: code it runs may note calls of its own. */
+    int park = !dying && _PySlp_CanPark(ts);
+    if (prepare_hard_start(ts, next) < 0) {
+        return -1;
     }
+    int soft_next = next->soft || _PySlp_SoftStartable(ts, next);
     call_schedule_callback(ts, prev, next);
+    if (park) {
+        prev->resume_hook = hook;
+        Py_XSETREF(ts->soft_next, (PyTaskletObject *)Py_NewRef(next));
+        ts->parking = tstate->current_frame;
+        _Py_set_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
+        return 1;
+    }
     note_call_site(ts, prev);
+    if (!dying && !prev->started) {
+        /* It ran softly until now; from here on its C stack is its own. */
+        _PySlp_cstack_init_running(&prev->cstack, ts->cstack_base);
+        prev->started = 1;
+        _PySlp_CStateLink(ts, prev);
+    }
 
     _PySlp_IState_Save(tstate, prev);
-    _PySlp_IState_Load(tstate, next);
     /* The thread state's reference to prev is dropped by whoever runs
        next, once prev's stack is no longer the one in use. */
     ts->current = (PyTaskletObject *)Py_NewRef(next);
@@ -246,26 +290,51 @@ transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying)
     if (next->in_ring) {
         ts->head = next;
     }
-    if (_PySlp_cstack_switch(dying ? NULL : &prev->cstack, &next->cstack,
-                             ts) == NULL) {
-        /* Out of memory saving prev's stack: nothing switched. */
-        ts->post_switch = NULL;
-        ts->post_switch_dead = 0;
-        ts->current = prev;
-        _PySlp_IState_Save(tstate, next);
-        _PySlp_IState_Load(tstate, prev);
-        Py_DECREF(next);
-        if (prev->in_ring) {
-            ts->head = prev;
+    _PySlp_CStack *to;
+    if (soft_next) {
+        /* The eval loop loads its state: _PySlp_SoftSwitch(). */
+        if (dying) {
+            tstate->current_frame = NULL;
+            tstate->datastack_chunk = NULL;
+            tstate->datastack_top = NULL;
+            tstate->datastack_limit = NULL;
+            _PySlp_PostSwitch(ts);
+            return 2;
         }
-        PyErr_NoMemory();
-        return -1;
+        if (_PySlp_cstack_init(&ts->dispatcher, ts->cstack_base,
+                               _PySlp_DispatchStart, NULL) < 0) {
+            goto undo;
+        }
+        to = &ts->dispatcher;
     }
-    load_tracing(ts, prev);
-    post_switch(ts);
+    else {
+        _PySlp_IState_Load(tstate, next);
+        to = &next->cstack;
+    }
+    if (_PySlp_cstack_switch(dying ? NULL : &prev->cstack, to, ts) == NULL) {
+        /* Out of memory saving prev's stack: nothing switched. */
+        if (!soft_next) {
+            _PySlp_IState_Save(tstate, next);
+        }
+        goto undo;
+    }
+    _PySlp_LoadTracing(ts, prev);
+    _PySlp_PostSwitch(ts);
     prev->call_frame = NULL;
     prev->call_top = NULL;
     return 0;
+
+undo:
+    ts->post_switch = NULL;
+    ts->post_switch_dead = 0;
+    ts->current = prev;
+    _PySlp_IState_Load(tstate, prev);
+    Py_DECREF(next);
+    if (prev->in_ring) {
+        ts->head = prev;
+    }
+    PyErr_NoMemory();
+    return -1;
 }
 
 PyObject *
@@ -282,15 +351,31 @@ _PySlp_TakeTempval(PyTaskletObject *t)
 }
 
 /* Switch to `next` (the caller checked the switch trap and arranged the
-   queues) and return what the current tasklet is resumed with. */
+   queues) and return what the current tasklet is resumed with, passed
+   through `hook` if there is one; or PySlp_UNWIND, which the caller
+   returns at once: the switch is soft, the hook runs on resumption. */
+PyObject *
+_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
+                    PySlp_ResumeHook hook)
+{
+    PyTaskletObject *cur = ts->current;
+    if (next != cur) {
+        int rc = _PySlp_Transfer(ts, next, 0, hook);
+        if (rc < 0) {
+            return NULL;
+        }
+        if (rc == 1) {
+            return PySlp_UNWIND;
+        }
+    }
+    PyObject *r = _PySlp_TakeTempval(cur);
+    return hook != NULL ? hook(ts, cur, r) : r;
+}
+
 PyObject *
 _PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next)
 {
-    PyTaskletObject *cur = ts->current;
-    if (next != cur && transfer(ts, next, 0) < 0) {
-        return NULL;
-    }
-    return _PySlp_TakeTempval(cur);
+    return _PySlp_SwitchToThen(ts, next, NULL);
 }
 
 /* The innermost tasklet inside stackless.run(), else main. */
@@ -374,30 +459,11 @@ _PySlp_Schedule(PyObject *retval, int remove)
 /* ------------------------------------------------------------------ */
 /* stackless.run(): the caller waits on the watchdog stack (spec §10.1). */
 
-PyObject *
-_PySlp_RunWatchdog(void)
+/* Any resumption ends this run(): pop it and every watchdog pushed after
+   it; those are put back in the ring to return later. */
+static PyObject *
+run_resumed(PySlp_ThreadState *ts, PyTaskletObject *cur, PyObject *r)
 {
-    PySlp_ThreadState *ts = _PySlp_GetThreadState();
-    if (ts == NULL) {
-        return NULL;
-    }
-    _PySlp_RunDeferredKills(ts);
-    PyTaskletObject *cur = ts->current;
-    if (cur->next == cur) {
-        Py_RETURN_NONE;
-    }
-    if (_PySlp_CheckSwitchTrap(ts) < 0) {
-        return NULL;
-    }
-    if (PyList_Append(ts->watchdogs, (PyObject *)cur) < 0) {
-        return NULL;
-    }
-    PyTaskletObject *next = cur->next;
-    _PySlp_RingRemove(ts, cur);
-    PyObject *r = _PySlp_SwitchTo(ts, next);
-
-    /* Any resumption ends this run(): pop it and every watchdog pushed
-       after it; those are put back in the ring to return later. */
     Py_ssize_t n = PyList_GET_SIZE(ts->watchdogs);
     Py_ssize_t i = n - 1;
     while (i >= 0 && PyList_GET_ITEM(ts->watchdogs, i) != (PyObject *)cur) {
@@ -420,6 +486,29 @@ _PySlp_RunWatchdog(void)
     }
     Py_DECREF(r);
     Py_RETURN_NONE;
+}
+
+PyObject *
+_PySlp_RunWatchdog(void)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    _PySlp_RunDeferredKills(ts);
+    PyTaskletObject *cur = ts->current;
+    if (cur->next == cur) {
+        Py_RETURN_NONE;
+    }
+    if (_PySlp_CheckSwitchTrap(ts) < 0) {
+        return NULL;
+    }
+    if (PyList_Append(ts->watchdogs, (PyObject *)cur) < 0) {
+        return NULL;
+    }
+    PyTaskletObject *next = cur->next;
+    _PySlp_RingRemove(ts, cur);
+    return _PySlp_SwitchToThen(ts, next, run_resumed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -490,6 +579,11 @@ _PySlp_Kill(PyTaskletObject *t, int pending)
     if (t->ts == NULL || t->ts->tstate == NULL) {
         /* Orphaned: its thread is gone, so it cannot run any more.  Only
            a tasklet that never started can be dropped without running. */
+        if (t->soft) {
+            _PySlp_DropFrames(t);
+            _PySlp_IState_Clear(t);
+            t->alive = 0;
+        }
         if (!t->started) {
             Py_CLEAR(t->func);
             Py_CLEAR(t->args);
@@ -573,14 +667,19 @@ unhandled_exception(PySlp_ThreadState *ts, PyObject *exc)
     return exc;
 }
 
-static void _Py_NO_RETURN
-tasklet_end(PySlp_ThreadState *ts, PyTaskletObject *t)
+/* `t`, the current tasklet, has finished (with the exception set, if
+   one ended it).  Returns when the tasklet that runs next is current and
+   runs softly in this C context, which then becomes its dispatcher;
+   otherwise switches away for good. */
+void
+_PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
     PyObject *exc = PyErr_GetRaisedException();
     if (exc != NULL) {
         exc = unhandled_exception(ts, exc);
     }
     t->alive = 0;
+    t->base_frame = NULL;
     _PySlp_CStateUnlink(ts, t);
     Py_CLEAR(t->exc_state.exc_value);
     Py_XSETREF(t->tempval, Py_NewRef(Py_None));
@@ -629,10 +728,9 @@ tasklet_end(PySlp_ThreadState *ts, PyTaskletObject *t)
         }
         _PySlp_RingAppend(ts, next);
     }
-    if (transfer(ts, next, 1) < 0) {
+    if (_PySlp_Transfer(ts, next, 1, NULL) != 2) {
         Py_FatalError("cannot switch away from a finished tasklet");
     }
-    Py_UNREACHABLE();
 }
 
 static void
@@ -640,8 +738,8 @@ tasklet_start(void *value, void *arg)
 {
     PySlp_ThreadState *ts = value;
     PyTaskletObject *t = arg;
-    load_tracing(ts, t);
-    post_switch(ts);
+    _PySlp_LoadTracing(ts, t);
+    _PySlp_PostSwitch(ts);
 
     /* The call stays in t->func/args/kwargs while it runs: referenced
        from the tasklet, not from this C stack, the GC can see them. */
@@ -665,5 +763,7 @@ tasklet_start(void *value, void *arg)
     Py_CLEAR(t->func);
     Py_CLEAR(t->args);
     Py_CLEAR(t->kwargs);
-    tasklet_end(ts, t);
+    _PySlp_TaskletEnd(ts, t);
+    /* The next tasklet runs softly: this context dispatches from now on. */
+    _PySlp_DispatchLoop(ts);
 }

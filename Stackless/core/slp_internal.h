@@ -23,6 +23,7 @@
 #include "pycore_pystate.h"
 #include "pycore_tstate.h"
 #include "pycore_interp.h"        // PyInterpreterState.gc
+#include "pycore_stackless.h"     // the hooks upstream calls
 #include "pycore_modsupport.h"     // _PyArg_CheckPositional()
 
 #include "platf/cstack.h"
@@ -30,6 +31,13 @@
 typedef struct _PySlp_ThreadState PySlp_ThreadState;
 typedef struct _PySlp_Tasklet PyTaskletObject;
 typedef struct _PySlp_Channel PyChannelObject;
+
+/* What a stackless call does with the value its tasklet is resumed with
+   (NULL: an exception is set); returns the call's result.  Run after a
+   hard switch returns, or by the eval loop when a soft-switched tasklet
+   resumes: the call itself has long returned then (core/softswitch.c). */
+typedef PyObject *(*PySlp_ResumeHook)(PySlp_ThreadState *ts,
+                                      PyTaskletObject *t, PyObject *value);
 
 /* The part of a thread state that belongs to one flow of control.  While
    a tasklet is current these fields live in the PyThreadState; while it is
@@ -74,6 +82,7 @@ struct _PySlp_Tasklet {
     int blocked;                /* 1 sending, -1 receiving, 0 */
     unsigned int alive:1;       /* set up or running, not finished */
     unsigned int started:1;     /* has a C context (hard switching) */
+    unsigned int soft:1;        /* parked by a soft switch: frames only */
     unsigned int is_main:1;
     unsigned int atomic:1;
     unsigned int ignore_nesting:1;
@@ -90,6 +99,12 @@ struct _PySlp_Tasklet {
     PyTaskletObject *cs_next;   /* list of the thread's tasklets that */
     PyTaskletObject *cs_prev;   /* hold C state (borrowed) */
     PyObject *weakreflist;
+    /* Soft switching (core/softswitch.c).  base_frame: the first frame of
+       the tasklet's own chain, linked to the entry frame of whichever
+       loop runs it (NULL while parked); NULL if its frames are not its
+       own to move (main, or started by a C call). */
+    _PyInterpreterFrame *base_frame;
+    PySlp_ResumeHook resume_hook;   /* of the call it is parked in */
 };
 
 struct _PySlp_Channel {
@@ -122,6 +137,17 @@ struct _PySlp_ThreadState {
     int in_channel_cb;
     long pickle_flags;          /* stackless.pickle_flags() */
     PyObject **call_args_end;   /* see _PySlp_NoteCallArgs() */
+    PyObject *const *call_args; /* ... the noted call's arguments, */
+    Py_ssize_t call_nargs;      /* their number (positional), */
+    void *call_cfunc;           /* and the C function called */
+    /* Soft switching (core/softswitch.c): the frame being parked and the
+       tasklet to run once the eval loop has parked it; the image of a
+       fresh C context that runs the dispatcher; the spare frame chunk
+       (core/datastack.c). */
+    _PyInterpreterFrame *parking;
+    PyTaskletObject *soft_next;     /* strong */
+    _PySlp_CStack dispatcher;
+    _PyStackChunk *spare_chunk;
     PyObject *deferred_kills;   /* list: unreachable, to kill after GC */
 };
 
@@ -155,11 +181,16 @@ _PySlp_TS(PyThreadState *tstate)
    top.  Noting it lets the GC see the whole frame of a tasklet suspended
    in the call (core/istate.c).  Every noted call must be forgotten. */
 static inline void
-_PySlp_NoteCallArgs(PyObject *const *args, Py_ssize_t n)
+_PySlp_NoteCall(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t nkw,
+                void *cfunc)
 {
     PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
     if (ts != NULL) {
-        ts->call_args_end = args ? (PyObject **)args + n : NULL;
+        ts->call_args_end = args ? (PyObject **)args + nargs + nkw : NULL;
+        /* A call with keywords comes from CALL_KW: never soft. */
+        ts->call_args = nkw == 0 ? args : NULL;
+        ts->call_nargs = nargs;
+        ts->call_cfunc = cfunc;
     }
 }
 
@@ -169,9 +200,22 @@ _PySlp_ForgetCallArgs(PyObject *result)
     PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
     if (ts != NULL) {
         ts->call_args_end = NULL;
+        ts->call_args = NULL;
     }
     return result;
 }
+
+/* core/softswitch.c */
+extern PyObject _PySlp_UnwindToken;
+#define PySlp_UNWIND (&_PySlp_UnwindToken)
+int _PySlp_CanPark(PySlp_ThreadState *ts);
+int _PySlp_SoftStartable(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_DispatchStart(void *value, void *arg);
+void _Py_NO_RETURN _PySlp_DispatchLoop(PySlp_ThreadState *ts);
+void _PySlp_DropFrames(PyTaskletObject *t);
+
+/* core/datastack.c */
+void _PySlp_ChunkClearSpare(PySlp_ThreadState *ts);
 
 /* core/threadstate.c */
 PySlp_ThreadState *_PySlp_GetThreadState(void);
@@ -197,6 +241,13 @@ void _PySlp_RingInsertAfter(PySlp_ThreadState *ts, PyTaskletObject *after,
                             PyTaskletObject *t);
 void _PySlp_RingRemove(PySlp_ThreadState *ts, PyTaskletObject *t);
 PyObject *_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next);
+PyObject *_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
+                              PySlp_ResumeHook hook);
+int _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next,
+                    int dying, PySlp_ResumeHook hook);
+void _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_PostSwitch(PySlp_ThreadState *ts);
+void _PySlp_LoadTracing(PySlp_ThreadState *ts, PyTaskletObject *t);
 PyObject *_PySlp_TakeTempval(PyTaskletObject *t);
 int _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts);
 PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,

@@ -206,6 +206,9 @@ _PySlp_ThreadClear(PyThreadState *tstate)
     Py_CLEAR(ts->watchdogs);
     Py_CLEAR(ts->deferred_kills);
     Py_CLEAR(ts->post_switch);
+    Py_CLEAR(ts->soft_next);
+    _PySlp_cstack_clear(&ts->dispatcher);
+    _PySlp_ChunkClearSpare(ts);
     _PySlp_ThreadStateDecref(ts);
 }
 

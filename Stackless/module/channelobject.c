@@ -208,7 +208,7 @@ channel_send(PyChannelObject *ch, PyObject *const *args, Py_ssize_t nargs)
     if (!_PyArg_CheckPositional("send", nargs, 1, 1)) {
         return NULL;
     }
-    _PySlp_NoteCallArgs(args, nargs);
+    _PySlp_NoteCall(args, nargs, 0, (void *)channel_send);
     return _PySlp_ForgetCallArgs(channel_action(ch, 1, args[0]));
 }
 
@@ -219,7 +219,7 @@ channel_receive(PyChannelObject *ch, PyObject *const *args,
     if (!_PyArg_CheckPositional("receive", nargs, 0, 0)) {
         return NULL;
     }
-    _PySlp_NoteCallArgs(args, nargs);
+    _PySlp_NoteCall(args, nargs, 0, (void *)channel_receive);
     return _PySlp_ForgetCallArgs(channel_action(ch, -1, NULL));
 }
 

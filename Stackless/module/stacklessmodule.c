@@ -8,6 +8,7 @@
 
 #include "core/slp_internal.h"
 #include "stackless_version.h"
+#include "pycore_tuple.h"          // _PyTuple_FromArray()
 
 #define PICKLEFLAGS_MASK 7
 
@@ -50,7 +51,7 @@ slp_getcurrentid(PyObject *m, PyObject *Py_UNUSED(ignored))
    a tasklet suspended in them has its calling frame's stack noted. */
 static PyObject *
 schedule_impl(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-              const char *name, int remove)
+              const char *name, int remove, void *cfunc)
 {
     PyObject *retval = NULL;
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
@@ -73,42 +74,77 @@ schedule_impl(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
         }
         retval = args[0];
     }
-    _PySlp_NoteCallArgs(args, nargs + nkw);
+    _PySlp_NoteCall(args, nargs, nkw, cfunc);
     return _PySlp_ForgetCallArgs(_PySlp_Schedule(retval, remove));
 }
+
+static PyObject *slp_schedule_remove(PyObject *, PyObject *const *,
+                                     Py_ssize_t, PyObject *);
 
 static PyObject *
 slp_schedule(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames)
 {
-    return schedule_impl(args, nargs, kwnames, "schedule", 0);
+    return schedule_impl(args, nargs, kwnames, "schedule", 0,
+                         (void *)slp_schedule);
 }
 
 static PyObject *
 slp_schedule_remove(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                     PyObject *kwnames)
 {
-    return schedule_impl(args, nargs, kwnames, "schedule_remove", 1);
+    return schedule_impl(args, nargs, kwnames, "schedule_remove", 1,
+                         (void *)slp_schedule_remove);
 }
 
+/* run(): vectorcall like schedule(), so that it can switch softly. */
 static PyObject *
-slp_run(PyObject *m, PyObject *args, PyObject *kwds)
+slp_run(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+        PyObject *kwnames)
 {
-    static char *kwlist[] = {"timeout", "threadblock", "soft",
-                             "ignore_nesting", "totaltimeout", NULL};
+    static const char * const kwlist[] = {
+        "timeout", "threadblock", "soft", "ignore_nesting", "totaltimeout",
+        NULL};
     long timeout = 0;
     int threadblock = 0, soft = 0, ignore_nesting = 0, totaltimeout = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|liiii:run", kwlist,
-                                     &timeout, &threadblock, &soft,
-                                     &ignore_nesting, &totaltimeout)) {
-        return NULL;
+    if (nargs != 0 || kwnames != NULL) {
+        /* Rare: parse the classic way. */
+        PyObject *tuple = _PyTuple_FromArray(args, nargs);
+        PyObject *dict = NULL;
+        if (tuple == NULL) {
+            return NULL;
+        }
+        if (kwnames != NULL) {
+            dict = PyDict_New();
+            for (Py_ssize_t i = 0;
+                 dict != NULL && i < PyTuple_GET_SIZE(kwnames); i++) {
+                if (PyDict_SetItem(dict, PyTuple_GET_ITEM(kwnames, i),
+                                   args[nargs + i]) < 0) {
+                    Py_CLEAR(dict);
+                }
+            }
+            if (dict == NULL) {
+                Py_DECREF(tuple);
+                return NULL;
+            }
+        }
+        int ok = PyArg_ParseTupleAndKeywords(
+            tuple, dict, "|liiii:run", (char **)kwlist, &timeout,
+            &threadblock, &soft, &ignore_nesting, &totaltimeout);
+        Py_DECREF(tuple);
+        Py_XDECREF(dict);
+        if (!ok) {
+            return NULL;
+        }
     }
     if (timeout > 0) {
         PyErr_SetString(PyExc_NotImplementedError,
                         "pre-emptive run(timeout) is not implemented yet");
         return NULL;
     }
-    return _PySlp_RunWatchdog();
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    _PySlp_NoteCall(args, nargs, nkw, (void *)slp_run);
+    return _PySlp_ForgetCallArgs(_PySlp_RunWatchdog());
 }
 
 static PyObject *
@@ -523,7 +559,7 @@ static PyMethodDef stackless_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("schedule_remove(retval=current): pause and let the next "
                "tasklet run")},
-    {"run", FN(slp_run), KW,
+    {"run", FN(slp_run), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("run(timeout=0, ...): run the other tasklets until none "
                "is runnable")},
     {"get_thread_info", slp_get_thread_info, METH_VARARGS,

@@ -32,6 +32,13 @@ has_cstate(PyTaskletObject *t)
     return t->started && t->alive && !is_current(t);
 }
 
+/* Suspended with frames: parked softly or with a saved C stack. */
+static int
+has_frames(PyTaskletObject *t)
+{
+    return (t->started || t->soft) && t->alive && !is_current(t);
+}
+
 PyTaskletObject *
 _PySlp_NewTasklet(PyTypeObject *type, PySlp_ThreadState *ts)
 {
@@ -102,6 +109,12 @@ do_bind(PyTaskletObject *t, PyObject *func, PyObject *args, PyObject *kwargs)
     if (t->is_main && args == NULL && kwargs == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "can't unbind the main tasklet");
         return NULL;
+    }
+    if (t->soft) {
+        /* A paused soft tasklet: its old frames go, no cleanup runs. */
+        _PySlp_DropFrames(t);
+        _PySlp_IState_Clear(t);
+        t->alive = 0;
     }
     if (args == NULL && kwargs == NULL) {
         /* Unbound or bound: tempval holds the callable. */
@@ -302,7 +315,7 @@ tasklet_run(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs)
     if (!_PyArg_CheckPositional("run", nargs, 0, 0)) {
         return NULL;
     }
-    _PySlp_NoteCallArgs(args, nargs);
+    _PySlp_NoteCall(args, nargs, 0, (void *)tasklet_run);
     return _PySlp_ForgetCallArgs(run_or_switch(t, 0));
 }
 
@@ -312,7 +325,7 @@ tasklet_switch(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs)
     if (!_PyArg_CheckPositional("switch", nargs, 0, 0)) {
         return NULL;
     }
-    _PySlp_NoteCallArgs(args, nargs);
+    _PySlp_NoteCall(args, nargs, 0, (void *)tasklet_switch);
     return _PySlp_ForgetCallArgs(run_or_switch(t, 1));
 }
 
@@ -726,7 +739,7 @@ get_frame(PyTaskletObject *t, void *c)
     if (is_current(t)) {
         f = t->ts->tstate->current_frame;
     }
-    else if (t->started && t->alive) {
+    else if ((t->started || t->soft) && t->alive) {
         f = t->state.current_frame;
     }
     f = f ? _PyFrame_GetFirstComplete(f) : NULL;
@@ -757,7 +770,7 @@ get_recursion_depth(PyTaskletObject *t, void *c)
         return PyLong_FromLong(tstate->py_recursion_limit
                                - tstate->py_recursion_remaining);
     }
-    if (t->started && t->alive) {
+    if ((t->started || t->soft) && t->alive) {
         return PyLong_FromLong(t->state.py_depth);
     }
     return PyLong_FromLong(0);
@@ -991,7 +1004,7 @@ static int
 tasklet_clear(PyTaskletObject *t)
 {
     Py_CLEAR(t->tempval);
-    if (!t->started) {
+    if (!t->started && !t->soft) {
         Py_CLEAR(t->func);
         Py_CLEAR(t->args);
         Py_CLEAR(t->kwargs);
@@ -1038,7 +1051,7 @@ static void
 tasklet_finalize(PyObject *self)
 {
     PyTaskletObject *t = (PyTaskletObject *)self;
-    if (!has_cstate(t) || t->is_main) {
+    if (!has_frames(t) || t->is_main) {
         return;
     }
     PyThreadState *tstate = _PyThreadState_GET();
@@ -1052,7 +1065,7 @@ tasklet_finalize(PyObject *self)
         return;
     }
     PyObject *exc = PyErr_GetRaisedException();
-    for (int i = 0; i < 10 && has_cstate(t); i++) {
+    for (int i = 0; i < 10 && has_frames(t); i++) {
         PyObject *r = _PySlp_Kill(t, 0);
         if (r == NULL) {
             PyErr_FormatUnraisable("Exception ignored while killing an "
@@ -1060,7 +1073,7 @@ tasklet_finalize(PyObject *self)
         }
         Py_XDECREF(r);
     }
-    if (has_cstate(t)) {
+    if (has_frames(t)) {
         Py_CLEAR(t->tempval);
         PyObject *garbage = NULL;
         PyObject *gc = PyImport_ImportModule("gc");
@@ -1104,6 +1117,9 @@ tasklet_dealloc(PyTaskletObject *t)
     if (t->is_main) {
         /* The thread owns main's data stack. */
         t->state.datastack_chunk = NULL;
+    }
+    if (t->soft) {
+        _PySlp_DropFrames(t);
     }
     _PySlp_IState_Clear(t);
     _PySlp_cstack_clear(&t->cstack);

@@ -138,8 +138,7 @@ _PySlp_cstack_init(_PySlp_CStack *cs, void *base,
     uintptr_t top = (uintptr_t)base & ~(uintptr_t)(SLP_STACK_ALIGN - 1);
     cs->base = (char *)top;
     cs->sp = NULL;
-    cs->copy = NULL;
-    cs->capacity = 0;
+    /* A buffer left from an earlier use is reused. */
     cs->start = fn;
     cs->start_arg = arg;
     if (reserve(cs, SLP_START_IMAGE_SIZE) < 0) {
@@ -155,8 +154,6 @@ _PySlp_cstack_init_running(_PySlp_CStack *cs, void *base)
 {
     cs->base = base;
     cs->sp = NULL;
-    cs->copy = NULL;
-    cs->capacity = 0;
     cs->start = NULL;
     cs->start_arg = NULL;
 }

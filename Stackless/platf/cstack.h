@@ -25,7 +25,8 @@ typedef struct _PySlp_CStack {
 } _PySlp_CStack;
 
 /* A context that starts running fn(value, arg) on its first resumption,
-   with its stack beginning just below `base`.  fn must not return; a
+   with its stack beginning just below `base`.  `cs` must be zeroed or
+   cleared, or a context that may be re-initialised (its buffer is kept).  fn must not return; a
    context ends with _PySlp_cstack_switch(NULL, next, value).
    Returns 0, or -1 when out of memory. */
 int _PySlp_cstack_init(_PySlp_CStack *cs, void *base,
