@@ -71,24 +71,32 @@ static void
 cut_entry_frames(PyTaskletObject *t)
 {
     _PyInterpreterFrame **slot = &t->state.current_frame;
-    t->ncuts = 0;
+    if (t->hard != NULL) {
+        t->hard->ncuts = 0;
+    }
     while (*slot != NULL) {
         _PyInterpreterFrame *f = *slot;
         if (f->owner == FRAME_OWNED_BY_CSTACK) {
-            if (t->ncuts == t->cuts_capacity) {
-                int n = t->cuts_capacity ? 2 * t->cuts_capacity : 4;
-                PySlp_FrameCut *c = PyMem_Realloc(t->cuts, n * sizeof(*c));
-                if (c == NULL) {
-                    /* Out of memory: keep the rest uncut.  Only a walk
-                       over a suspended chain may then misread it. */
+            PySlp_HardState *h = t->hard;
+            if (h == NULL || h->ncuts == h->cuts_capacity) {
+                /* Out of memory: keep the rest uncut.  Only a walk over a
+                   suspended chain may then misread it. */
+                h = h ? h : (PySlp_HardState *)PyMem_Calloc(1, sizeof(*h));
+                if (h == NULL) {
                     return;
                 }
-                t->cuts = c;
-                t->cuts_capacity = n;
+                t->hard = h;
+                int n = h->cuts_capacity ? 2 * h->cuts_capacity : 4;
+                PySlp_FrameCut *c = PyMem_Realloc(h->cuts, n * sizeof(*c));
+                if (c == NULL) {
+                    return;
+                }
+                h->cuts = c;
+                h->cuts_capacity = n;
             }
-            t->cuts[t->ncuts].slot = slot;
-            t->cuts[t->ncuts].entry = f;
-            t->ncuts++;
+            h->cuts[h->ncuts].slot = slot;
+            h->cuts[h->ncuts].entry = f;
+            h->ncuts++;
             *slot = f->previous;
             continue;
         }
@@ -99,10 +107,14 @@ cut_entry_frames(PyTaskletObject *t)
 static void
 restore_entry_frames(PyTaskletObject *t)
 {
-    for (int i = t->ncuts - 1; i >= 0; i--) {
-        *t->cuts[i].slot = t->cuts[i].entry;
+    PySlp_HardState *h = t->hard;
+    if (h == NULL) {
+        return;
     }
-    t->ncuts = 0;
+    for (int i = h->ncuts - 1; i >= 0; i--) {
+        *h->cuts[i].slot = h->cuts[i].entry;
+    }
+    h->ncuts = 0;
 }
 
 /* Number of C-level interpreter invocations in a chain. */
@@ -259,7 +271,9 @@ _PySlp_IState_Clear(PyTaskletObject *t)
     s->c_profilefunc = NULL;
     Py_CLEAR(t->exc_state.exc_value);
     s->exc_info = &t->exc_state;
-    t->ncuts = 0;
+    if (t->hard != NULL) {
+        t->hard->ncuts = 0;
+    }
 }
 
 /* What a suspended tasklet's frames own.  A frame suspended in a call to
@@ -288,8 +302,9 @@ _PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg)
         Py_VISIT(f->f_executable);
         PyCodeObject *co = _PyFrame_GetCode(f);
         Py_ssize_t n = co->co_nlocalsplus;
-        if (f == t->call_frame && t->call_top != NULL) {
-            n = t->call_top - f->localsplus;
+        if (t->hard != NULL && f == t->hard->call_frame
+            && t->hard->call_top != NULL) {
+            n = t->hard->call_top - f->localsplus;
         }
         else if (f->stacktop > n) {
             n = f->stacktop;

@@ -141,7 +141,7 @@ _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts)
    not be killed then (see _PySlp_CheckSwitchTrap), so they were kept
    alive in ts->deferred_kills.  Kill them now. */
 void
-_PySlp_RunDeferredKills(PySlp_ThreadState *ts)
+_PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts)
 {
     while (ts->deferred_kills != NULL
            && PyList_GET_SIZE(ts->deferred_kills) > 0
@@ -173,6 +173,16 @@ static void tasklet_start(void *value, void *arg);
 void
 _PySlp_LoadTracing(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
+    PyThreadState *tstate = ts->tstate;
+    PySlp_IState *s = &t->state;
+    if (s->c_tracefunc == NULL && s->c_profilefunc == NULL
+        && s->c_traceobj == NULL && s->c_profileobj == NULL
+        && tstate->c_tracefunc == NULL && tstate->c_profilefunc == NULL
+        && s->instr_version == _Py_atomic_load_uintptr_relaxed(
+               &tstate->interp->ceval.instrumentation_version)) {
+        /* Nobody traces, nothing was instrumented meanwhile. */
+        return;
+    }
     uintptr_t version = t->state.instr_version;
     ts->in_schedule_cb++;
     _PySlp_IState_LoadTracing(ts->tstate, t);
@@ -192,7 +202,9 @@ _PySlp_PostSwitch(PySlp_ThreadState *ts)
         /* Its frames are gone and it will never run again. */
         PyTaskletObject *t = (PyTaskletObject *)prev;
         _PySlp_IState_Clear(t);
-        _PySlp_cstack_clear(&t->cstack);
+        if (t->hard != NULL) {
+            _PySlp_cstack_clear(&t->hard->cstack);
+        }
         t->started = 0;
     }
     Py_XDECREF(prev);
@@ -206,17 +218,18 @@ note_call_site(PySlp_ThreadState *ts, PyTaskletObject *prev)
 {
     PyObject **end = ts->call_args_end;
     _PyInterpreterFrame *f = ts->tstate->current_frame;
+    PySlp_HardState *h = prev->hard;
     ts->call_args_end = NULL;
-    prev->call_frame = NULL;
-    prev->call_top = NULL;
+    h->call_frame = NULL;
+    h->call_top = NULL;
     if (end == NULL || f == NULL || f->owner != FRAME_OWNED_BY_THREAD) {
         return;
     }
     PyCodeObject *co = _PyFrame_GetCode(f);
     PyObject **base = f->localsplus + co->co_nlocalsplus;
     if (end >= base && end <= base + co->co_stacksize) {
-        prev->call_frame = f;
-        prev->call_top = end;
+        h->call_frame = f;
+        h->call_top = end;
     }
 }
 
@@ -228,7 +241,11 @@ prepare_hard_start(PySlp_ThreadState *ts, PyTaskletObject *next)
     if (next->started || next->soft || _PySlp_SoftStartable(ts, next)) {
         return 0;
     }
-    if (_PySlp_cstack_init(&next->cstack, ts->cstack_base,
+    PySlp_HardState *h = _PySlp_Hard(next);
+    if (h == NULL) {
+        return -1;
+    }
+    if (_PySlp_cstack_init(&h->cstack, ts->cstack_base,
                            tasklet_start, next) < 0) {
         PyErr_NoMemory();
         return -1;
@@ -273,10 +290,15 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
         _Py_set_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
         return 1;
     }
-    note_call_site(ts, prev);
+    if (!dying && _PySlp_Hard(prev) == NULL) {
+        return -1;
+    }
+    if (!dying) {
+        note_call_site(ts, prev);
+    }
     if (!dying && !prev->started) {
         /* It ran softly until now; from here on its C stack is its own. */
-        _PySlp_cstack_init_running(&prev->cstack, ts->cstack_base);
+        _PySlp_cstack_init_running(&prev->hard->cstack, ts->cstack_base);
         prev->started = 1;
         _PySlp_CStateLink(ts, prev);
     }
@@ -309,9 +331,10 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
     }
     else {
         _PySlp_IState_Load(tstate, next);
-        to = &next->cstack;
+        to = &next->hard->cstack;
     }
-    if (_PySlp_cstack_switch(dying ? NULL : &prev->cstack, to, ts) == NULL) {
+    if (_PySlp_cstack_switch(dying ? NULL : &prev->hard->cstack, to,
+                             ts) == NULL) {
         /* Out of memory saving prev's stack: nothing switched. */
         if (!soft_next) {
             _PySlp_IState_Save(tstate, next);
@@ -320,8 +343,8 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
     }
     _PySlp_LoadTracing(ts, prev);
     _PySlp_PostSwitch(ts);
-    prev->call_frame = NULL;
-    prev->call_top = NULL;
+    prev->hard->call_frame = NULL;
+    prev->hard->call_top = NULL;
     return 0;
 
 undo:
@@ -515,7 +538,8 @@ _PySlp_RunWatchdog(void)
 /* throw() and kill() (spec §3.2, §8) */
 
 PyObject *
-_PySlp_Throw(PyTaskletObject *t, PyObject *exc, int pending)
+_PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
+                 PySlp_ResumeHook hook)
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
@@ -567,14 +591,20 @@ _PySlp_Throw(PyTaskletObject *t, PyObject *exc, int pending)
         r = Py_NewRef(Py_None);
     }
     else {
-        r = _PySlp_SwitchTo(ts, t);
+        r = _PySlp_SwitchToThen(ts, t, hook);
     }
     Py_DECREF(t);
     return r;
 }
 
 PyObject *
-_PySlp_Kill(PyTaskletObject *t, int pending)
+_PySlp_Throw(PyTaskletObject *t, PyObject *exc, int pending)
+{
+    return _PySlp_ThrowThen(t, exc, pending, NULL);
+}
+
+PyObject *
+_PySlp_KillThen(PyTaskletObject *t, int pending, PySlp_ResumeHook hook)
 {
     if (t->ts == NULL || t->ts->tstate == NULL) {
         /* Orphaned: its thread is gone, so it cannot run any more.  Only
@@ -599,8 +629,26 @@ _PySlp_Kill(PyTaskletObject *t, int pending)
     if (exc == NULL) {
         return NULL;
     }
-    PyObject *r = _PySlp_Throw(t, exc, pending);
+    PyObject *r = _PySlp_ThrowThen(t, exc, pending, hook);
     Py_DECREF(exc);
+    return r;
+}
+
+/* kill() on behalf of C code (finalisers, thread end, deferred kills):
+   never soft, even inside a stackless call that noted its arguments --
+   its caller could not pass the unwind token on. */
+PyObject *
+_PySlp_Kill(PyTaskletObject *t, int pending)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    PyObject *const *noted = ts != NULL ? ts->call_args : NULL;
+    if (ts != NULL) {
+        ts->call_args = NULL;
+    }
+    PyObject *r = _PySlp_KillThen(t, pending, NULL);
+    if (ts != NULL) {
+        ts->call_args = noted;
+    }
     return r;
 }
 
@@ -617,7 +665,8 @@ _PySlp_NestingLevel(PyTaskletObject *t)
     }
     if (t->started && t->alive) {
         /* Suspended by a hard switch: its C stack is part of it. */
-        return t->ncuts > 0 ? t->ncuts : 1;
+        int n = t->hard != NULL ? t->hard->ncuts : 0;
+        return n > 0 ? n : 1;
     }
     return 0;
 }

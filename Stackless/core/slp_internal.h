@@ -68,6 +68,23 @@ typedef struct {
     _PyInterpreterFrame *entry;
 } PySlp_FrameCut;
 
+/* What only a tasklet that has been hard-switched needs; allocated on its
+   first hard switch, so that soft tasklets stay small. */
+typedef struct {
+    _PySlp_CStack cstack;
+    PySlp_FrameCut *cuts;       /* while suspended; see PySlp_FrameCut */
+    int ncuts;
+    int cuts_capacity;
+    _PyInterpreterFrame *call_frame;  /* top frame, suspended in a call */
+    PyObject **call_top;        /* ... whose value stack ends here */
+    /* A tasklet whose frames were run by a loop entered from C (main's,
+       or a C callable's) leaves that loop waiting, as its `home`, when
+       it first parks softly; the loop gets the frames' result back once
+       they finish under a dispatcher (core/softswitch.c). */
+    _PySlp_CStack home;
+    int home_c_remaining;       /* c_recursion_remaining in that loop */
+} PySlp_HardState;
+
 struct _PySlp_Tasklet {
     PyObject_HEAD
     PyTaskletObject *next;      /* ring or channel queue neighbours */
@@ -83,6 +100,7 @@ struct _PySlp_Tasklet {
     unsigned int alive:1;       /* set up or running, not finished */
     unsigned int started:1;     /* has a C context (hard switching) */
     unsigned int soft:1;        /* parked by a soft switch: frames only */
+    unsigned int homed:1;       /* its frames left their loop: see home */
     unsigned int is_main:1;
     unsigned int atomic:1;
     unsigned int ignore_nesting:1;
@@ -90,14 +108,9 @@ struct _PySlp_Tasklet {
     unsigned int in_ring:1;     /* linked into its thread's run queue */
     PySlp_IState state;         /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
-    PySlp_FrameCut *cuts;       /* while suspended; see PySlp_FrameCut */
-    _PyInterpreterFrame *call_frame;  /* top frame, suspended in a call */
-    PyObject **call_top;        /* ... whose value stack ends here */
-    int ncuts;
-    int cuts_capacity;
-    _PySlp_CStack cstack;
+    PySlp_HardState *hard;      /* NULL until its first hard switch */
     PyTaskletObject *cs_next;   /* list of the thread's tasklets that */
-    PyTaskletObject *cs_prev;   /* hold C state (borrowed) */
+    PyTaskletObject *cs_prev;   /* have begun and not ended (borrowed) */
     PyObject *weakreflist;
     /* Soft switching (core/softswitch.c).  base_frame: the first frame of
        the tasklet's own chain, linked to the entry frame of whichever
@@ -131,7 +144,7 @@ struct _PySlp_ThreadState {
     int c_remaining_base;       /* c_recursion_remaining at that base */
     PyObject *post_switch;      /* reference to drop once switched */
     int post_switch_dead;       /* ... and it finished: free its stack */
-    PyTaskletObject *cstate_head;  /* tasklets with C state, not main */
+    PyTaskletObject *cstate_head;  /* tasklets with frames, not main */
     Py_ssize_t refcnt;          /* the thread + every tasklet of it */
     int in_schedule_cb;
     int in_channel_cb;
@@ -145,6 +158,8 @@ struct _PySlp_ThreadState {
        fresh C context that runs the dispatcher; the spare frame chunk
        (core/datastack.c). */
     _PyInterpreterFrame *parking;
+    _PyInterpreterFrame *park_bottom;   /* first frame, if it leaves home */
+    PyObject *home_result;          /* what a homed chain returned */
     PyTaskletObject *soft_next;     /* strong */
     _PySlp_CStack dispatcher;
     _PyStackChunk *spare_chunk;
@@ -205,6 +220,19 @@ _PySlp_ForgetCallArgs(PyObject *result)
     return result;
 }
 
+/* t->hard, made if need be; NULL with MemoryError. */
+static inline PySlp_HardState *
+_PySlp_Hard(PyTaskletObject *t)
+{
+    if (t->hard == NULL) {
+        t->hard = PyMem_Calloc(1, sizeof(PySlp_HardState));
+        if (t->hard == NULL) {
+            PyErr_NoMemory();
+        }
+    }
+    return t->hard;
+}
+
 /* core/softswitch.c */
 extern PyObject _PySlp_UnwindToken;
 #define PySlp_UNWIND (&_PySlp_UnwindToken)
@@ -218,7 +246,17 @@ void _PySlp_DropFrames(PyTaskletObject *t);
 void _PySlp_ChunkClearSpare(PySlp_ThreadState *ts);
 
 /* core/threadstate.c */
-PySlp_ThreadState *_PySlp_GetThreadState(void);
+PySlp_ThreadState *_PySlp_CreateThreadState(PyThreadState *tstate);
+
+/* The calling thread's scheduler, made on first use; NULL with an
+   exception if that fails. */
+static inline PySlp_ThreadState *
+_PySlp_GetThreadState(void)
+{
+    PyThreadState *tstate = _PyThreadState_GET();
+    PySlp_ThreadState *ts = _PySlp_TS(tstate);
+    return ts != NULL ? ts : _PySlp_CreateThreadState(tstate);
+}
 void _PySlp_ThreadStateIncref(PySlp_ThreadState *ts);
 void _PySlp_ThreadStateDecref(PySlp_ThreadState *ts);
 void _PySlp_CStateLink(PySlp_ThreadState *ts, PyTaskletObject *t);
@@ -253,9 +291,25 @@ int _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts);
 PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,
                                          int *insert);
 PyObject *_PySlp_Schedule(PyObject *retval, int remove);
-void _PySlp_RunDeferredKills(PySlp_ThreadState *ts);
+void _PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts);
+
+static inline void
+_PySlp_RunDeferredKills(PySlp_ThreadState *ts)
+{
+    if (ts->deferred_kills != NULL
+        && PyList_GET_SIZE(ts->deferred_kills) > 0) {
+        _PySlp_RunDeferredKillsNow(ts);
+    }
+}
 PyObject *_PySlp_RunWatchdog(void);
 PyObject *_PySlp_Throw(PyTaskletObject *t, PyObject *exc, int pending);
+PyObject *_PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
+                           PySlp_ResumeHook hook);
+PyObject *_PySlp_KillThen(PyTaskletObject *t, int pending,
+                          PySlp_ResumeHook hook);
+int _PySlp_ParseFast(PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames, const char *format,
+                     const char * const *kwlist, ...);
 PyObject *_PySlp_Kill(PyTaskletObject *t, int pending);
 void _PySlp_ReportCallbackError(const char *where);
 int _PySlp_NestingLevel(PyTaskletObject *t);

@@ -108,7 +108,7 @@ _PySlp_CanPark(PySlp_ThreadState *ts)
     PyThreadState *tstate = ts->tstate;
     PyTaskletObject *cur = ts->current;
     PyObject *const *args = ts->call_args;
-    if (!_PySlp_globals.softswitch || cur->base_frame == NULL
+    if (!_PySlp_globals.softswitch
         || args == NULL || tstate->interp->eval_frame != NULL
         || tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL) {
         return 0;
@@ -135,11 +135,33 @@ _PySlp_CanPark(PySlp_ThreadState *ts)
         || !is_stackless_function(a[-2], ts->call_cfunc)) {
         return 0;
     }
-    for (; f != cur->base_frame; f = f->previous) {
-        if (f == NULL || f->owner == FRAME_OWNED_BY_CSTACK) {
-            return 0;
+    if (cur->base_frame != NULL) {
+        for (; f != cur->base_frame; f = f->previous) {
+            if (f == NULL || f->owner == FRAME_OWNED_BY_CSTACK) {
+                return 0;
+            }
         }
+        ts->park_bottom = NULL;
+        return 1;
     }
+    /* Frames run by a loop entered from C (main's): they may leave it,
+       which then waits as the tasklet's home, if they are the tasklet's
+       whole chain -- no frames of it lie below that loop's entry. */
+    if (cur->homed) {
+        return 0;
+    }
+    while (f->previous != NULL
+           && f->previous->owner != FRAME_OWNED_BY_CSTACK) {
+        f = f->previous;
+    }
+    if (f->previous == NULL || f->previous->previous != NULL) {
+        return 0;
+    }
+    if (cur->hard == NULL && _PySlp_Hard(cur) == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    ts->park_bottom = f;
     return 1;
 }
 
@@ -175,8 +197,11 @@ _PySlp_IsParking(PyThreadState *tstate, _PyInterpreterFrame *frame)
 /* The eval loop has saved `frame`, the current tasklet's top frame, with
    the placeholder result on its stack: put the tasklet aside and make
    ts->soft_next current.  If that one has a C stack of its own, switch to
-   it: this C context is nobody's any more and is dropped. */
-static void
+   it: this C context is nobody's any more and is dropped -- unless the
+   parked frames are leaving their home loop, which then waits for them.
+   Returns 0, or 1 once the frames that left this loop have finished (the
+   result in ts->home_result). */
+static int
 park_current(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
 {
     PyThreadState *tstate = ts->tstate;
@@ -189,19 +214,31 @@ park_current(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     ts->parking = NULL;
     _Py_unset_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
 
+    int leaving = prev->base_frame == NULL;
+    if (leaving) {
+        prev->base_frame = ts->park_bottom;
+        ts->park_bottom = NULL;
+    }
     /* Its chain ends at its first frame: the entry frame below belongs to
        this loop, which others will use (as YIELD_VALUE does). */
     prev->base_frame->previous = NULL;
     _PySlp_IState_Save(tstate, prev);
     prev->soft = 1;
-    if (prev->started) {
-        /* A C stack it once saved is stale now: it has none. */
-        prev->started = 0;
-        _PySlp_CStateUnlink(ts, prev);
-        _PySlp_cstack_clear(&prev->cstack);
+    if (leaving) {
+        prev->homed = 1;
     }
-    prev->call_frame = NULL;
-    prev->call_top = NULL;
+    else if (prev->started && prev->hard != NULL) {
+        /* A C stack it once saved is stale now; unless it has a home (or
+           is main, whose home is the thread's), it has no C state. */
+        _PySlp_cstack_clear(&prev->hard->cstack);
+        if (!prev->homed && !prev->is_main) {
+            prev->started = 0;
+        }
+    }
+    if (prev->hard != NULL) {
+        prev->hard->call_frame = NULL;
+        prev->hard->call_top = NULL;
+    }
     /* ts's reference to prev is dropped once next runs; soft_next's
        reference to next becomes ts->current's. */
     ts->current = next;
@@ -210,12 +247,53 @@ park_current(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     if (next->in_ring) {
         ts->head = next;
     }
-    if (!next->soft && !_PySlp_SoftStartable(ts, next)) {
-        assert(next->started);
+    int hard_next = !next->soft && !_PySlp_SoftStartable(ts, next);
+    _PySlp_CStack *to = NULL;
+    if (hard_next) {
+        assert(next->started && next->hard != NULL);
         _PySlp_IState_Load(tstate, next);
-        (void)_PySlp_cstack_switch(NULL, &next->cstack, ts);
-        Py_UNREACHABLE();
+        to = &next->hard->cstack;
     }
+    if (!leaving) {
+        if (hard_next) {
+            (void)_PySlp_cstack_switch(NULL, to, ts);
+            Py_UNREACHABLE();
+        }
+        return 0;
+    }
+    /* Keep this C context, and the loop in it, as prev's home. */
+    PySlp_HardState *h = prev->hard;
+    if (h == NULL) {
+        Py_FatalError("out of memory keeping a tasklet's C stack");
+    }
+    h->home_c_remaining = prev->state.c_recursion_remaining;
+    if (!hard_next) {
+        if (_PySlp_cstack_init(&ts->dispatcher, ts->cstack_base,
+                               _PySlp_DispatchStart, NULL) < 0) {
+            Py_FatalError("out of memory starting a dispatcher");
+        }
+        to = &ts->dispatcher;
+    }
+    _PySlp_cstack_init_running(&h->home, ts->cstack_base);
+    if (_PySlp_cstack_switch(&h->home, to, ts) == NULL) {
+        Py_FatalError("out of memory keeping a tasklet's C stack");
+    }
+    /* Back home: the frames that left have finished (go_home()). */
+    return 1;
+}
+
+/* The current tasklet's frames, run by a dispatcher, finished; they had
+   left the loop of a C caller that waits for their result (`r`, or NULL
+   with the exception set). */
+static void _Py_NO_RETURN
+go_home(PySlp_ThreadState *ts, PyTaskletObject *t, PyObject *r)
+{
+    t->base_frame = NULL;
+    t->homed = 0;
+    ts->home_result = r;
+    ts->tstate->c_recursion_remaining = t->hard->home_c_remaining;
+    (void)_PySlp_cstack_switch(NULL, &t->hard->home, ts);
+    Py_UNREACHABLE();
 }
 
 /* Make the current tasklet's frames run in the loop whose entry frame is
@@ -296,6 +374,7 @@ resume_current(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
     t->base_frame = frame;
     frame->previous = entry;
     tstate->current_frame = frame;
+    _PySlp_CStateLink(ts, t);
     return _PySlp_RESUME_START;
 }
 
@@ -304,9 +383,10 @@ _PySlp_SoftSwitch(PyThreadState *tstate, _PyInterpreterFrame *entry,
                   _PyInterpreterFrame *frame, PyObject **result)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
-    (void)result;
-    if (frame != NULL) {
-        park_current(ts, frame);
+    if (frame != NULL && park_current(ts, frame)) {
+        *result = ts->home_result;
+        ts->home_result = NULL;
+        return _PySlp_RESUME_EXIT;
     }
     for (;;) {
         int how = resume_current(ts, entry);
@@ -332,6 +412,9 @@ _PySlp_DispatchLoop(PySlp_ThreadState *ts)
                                                _PySlp_EVAL_DISPATCH);
         /* The current tasklet's first frame has returned or raised. */
         PyTaskletObject *t = ts->current;
+        if (t->homed) {
+            go_home(ts, t, r);
+        }
         t->base_frame = NULL;
         if (r != NULL) {
             PyObject *exc = PyErr_GetRaisedException();
@@ -370,4 +453,7 @@ _PySlp_DropFrames(PyTaskletObject *t)
     t->base_frame = NULL;
     t->soft = 0;
     t->resume_hook = NULL;
+    if (t->ts != NULL) {
+        _PySlp_CStateUnlink(t->ts, t);
+    }
 }

@@ -24,8 +24,9 @@ _PySlp_ThreadStateDecref(PySlp_ThreadState *ts)
     }
 }
 
-/* The list of tasklets holding C state: they must be killed when the
-   thread ends, and getuncollectables() reports them. */
+/* The list of tasklets that have begun running and not ended, soft or
+   with C state: those with C state must be killed when the thread ends,
+   and getuncollectables() reports them; at shutdown all are killed. */
 void
 _PySlp_CStateLink(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
@@ -65,8 +66,8 @@ _PySlp_CStateUnlink(PySlp_ThreadState *ts, PyTaskletObject *t)
 }
 
 /* Must not be inlined: its frame address marks the C stack base. */
-static Py_NO_INLINE PySlp_ThreadState *
-create_thread_state(PyThreadState *tstate)
+Py_NO_INLINE PySlp_ThreadState *
+_PySlp_CreateThreadState(PyThreadState *tstate)
 {
     PySlp_ThreadState *ts = PyMem_Calloc(1, sizeof(*ts));
     if (ts == NULL) {
@@ -98,7 +99,13 @@ create_thread_state(PyThreadState *tstate)
     main->is_main = 1;
     main->alive = 1;
     main->started = 1;
-    _PySlp_cstack_init_running(&main->cstack, ts->cstack_base);
+    if (_PySlp_Hard(main) == NULL) {
+        Py_DECREF(main);
+        Py_DECREF(ts->watchdogs);
+        PyMem_Free(ts);
+        return NULL;
+    }
+    _PySlp_cstack_init_running(&main->hard->cstack, ts->cstack_base);
     ts->main = main;
     ts->current = (PyTaskletObject *)Py_NewRef(main);
     _PySlp_RingAppend(ts, main);
@@ -119,21 +126,20 @@ create_thread_state(PyThreadState *tstate)
     return ts;
 }
 
-PySlp_ThreadState *
-_PySlp_GetThreadState(void)
+
+static int
+must_die(PyTaskletObject *t, int all)
 {
-    PyThreadState *tstate = _PyThreadState_GET();
-    PySlp_ThreadState *ts = _PySlp_TS(tstate);
-    if (ts != NULL) {
-        return ts;
-    }
-    return create_thread_state(tstate);
+    return t->alive && t->cs_next != NULL && (all || t->started);
 }
 
-/* Kill every tasklet of the calling thread that holds C state, so that
-   its cleanup code runs; give up on one that refuses to die. */
+/* Kill the calling thread's tasklets that hold C state (`all`: every one
+   that has begun), so that their cleanup code runs; give up on one that
+   refuses to die.  At thread end only C state forces a kill (spec §11:
+   the others become orphans a bind_thread() can revive); at interpreter
+   shutdown nothing could revive them, so they are all unwound. */
 static void
-kill_cstate_tasklets(PySlp_ThreadState *ts)
+kill_tasklets(PySlp_ThreadState *ts, int all)
 {
     if (ts->current != ts->main) {
         return;
@@ -141,10 +147,28 @@ kill_cstate_tasklets(PySlp_ThreadState *ts)
     PyObject *exc = PyErr_GetRaisedException();
     int saved_trap = ts->switch_trap;
     ts->switch_trap = 0;
-    PyTaskletObject *given_up = NULL;
-    while (ts->cstate_head != NULL && ts->cstate_head != given_up) {
-        PyTaskletObject *t = (PyTaskletObject *)Py_NewRef(ts->cstate_head);
-        for (int i = 0; i < 10 && t->alive && t->cs_next != NULL; i++) {
+    for (int round = 0; round < 10; round++) {
+        /* Killing runs code that may start or end others: take a list. */
+        PyObject *victims = PyList_New(0);
+        PyTaskletObject *h = ts->cstate_head, *c = h;
+        while (victims != NULL && c != NULL) {
+            if (must_die(c, all)
+                && PyList_Append(victims, (PyObject *)c) < 0) {
+                Py_CLEAR(victims);
+            }
+            c = c->cs_next == h ? NULL : c->cs_next;
+        }
+        if (victims == NULL) {
+            PyErr_Clear();
+            break;
+        }
+        Py_ssize_t n = PyList_GET_SIZE(victims);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyTaskletObject *t =
+                (PyTaskletObject *)PyList_GET_ITEM(victims, i);
+            if (!must_die(t, all)) {
+                continue;
+            }
             PyObject *r = _PySlp_Kill(t, 0);
             if (r == NULL) {
                 PyErr_FormatUnraisable("Exception ignored while killing "
@@ -152,14 +176,10 @@ kill_cstate_tasklets(PySlp_ThreadState *ts)
             }
             Py_XDECREF(r);
         }
-        if (t->cs_next != NULL) {
-            /* Still alive: move on, keep it listed. */
-            if (given_up == NULL) {
-                given_up = t;
-            }
-            ts->cstate_head = t->cs_next;
+        Py_DECREF(victims);
+        if (n == 0) {
+            break;
         }
-        Py_DECREF(t);
     }
     ts->switch_trap = saved_trap;
     PyErr_SetRaisedException(exc);
@@ -170,7 +190,7 @@ _PySlp_Finalize(PyThreadState *tstate)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
     if (ts != NULL) {
-        kill_cstate_tasklets(ts);
+        kill_tasklets(ts, 1);
     }
 }
 
@@ -182,7 +202,7 @@ _PySlp_ThreadClear(PyThreadState *tstate)
         return;
     }
     if (tstate == _PyThreadState_GET()) {
-        kill_cstate_tasklets(ts);
+        kill_tasklets(ts, 0);
     }
     if (ts->current != ts->main) {
         /* Only possible when another thread clears this one (at

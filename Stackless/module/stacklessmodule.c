@@ -97,6 +97,42 @@ slp_schedule_remove(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                          (void *)slp_schedule_remove);
 }
 
+/* Parse vectorcall arguments as PyArg_ParseTupleAndKeywords() would;
+   for the stackless calls that are vectorcall only so that they can
+   switch softly (their arguments then lie on the caller's stack). */
+int
+_PySlp_ParseFast(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                 const char *format, const char * const *kwlist, ...)
+{
+    PyObject *tuple = _PyTuple_FromArray(args, nargs);
+    PyObject *dict = NULL;
+    if (tuple == NULL) {
+        return 0;
+    }
+    if (kwnames != NULL) {
+        dict = PyDict_New();
+        for (Py_ssize_t i = 0;
+             dict != NULL && i < PyTuple_GET_SIZE(kwnames); i++) {
+            if (PyDict_SetItem(dict, PyTuple_GET_ITEM(kwnames, i),
+                               args[nargs + i]) < 0) {
+                Py_CLEAR(dict);
+            }
+        }
+        if (dict == NULL) {
+            Py_DECREF(tuple);
+            return 0;
+        }
+    }
+    va_list va;
+    va_start(va, kwlist);
+    int ok = PyArg_VaParseTupleAndKeywords(tuple, dict, format,
+                                           (char **)kwlist, va);
+    va_end(va);
+    Py_DECREF(tuple);
+    Py_XDECREF(dict);
+    return ok;
+}
+
 /* run(): vectorcall like schedule(), so that it can switch softly. */
 static PyObject *
 slp_run(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
@@ -107,35 +143,11 @@ slp_run(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         NULL};
     long timeout = 0;
     int threadblock = 0, soft = 0, ignore_nesting = 0, totaltimeout = 0;
-    if (nargs != 0 || kwnames != NULL) {
-        /* Rare: parse the classic way. */
-        PyObject *tuple = _PyTuple_FromArray(args, nargs);
-        PyObject *dict = NULL;
-        if (tuple == NULL) {
-            return NULL;
-        }
-        if (kwnames != NULL) {
-            dict = PyDict_New();
-            for (Py_ssize_t i = 0;
-                 dict != NULL && i < PyTuple_GET_SIZE(kwnames); i++) {
-                if (PyDict_SetItem(dict, PyTuple_GET_ITEM(kwnames, i),
-                                   args[nargs + i]) < 0) {
-                    Py_CLEAR(dict);
-                }
-            }
-            if (dict == NULL) {
-                Py_DECREF(tuple);
-                return NULL;
-            }
-        }
-        int ok = PyArg_ParseTupleAndKeywords(
-            tuple, dict, "|liiii:run", (char **)kwlist, &timeout,
-            &threadblock, &soft, &ignore_nesting, &totaltimeout);
-        Py_DECREF(tuple);
-        Py_XDECREF(dict);
-        if (!ok) {
-            return NULL;
-        }
+    if ((nargs != 0 || kwnames != NULL)
+        && !_PySlp_ParseFast(args, nargs, kwnames, "|liiii:run", kwlist,
+                             &timeout, &threadblock, &soft, &ignore_nesting,
+                             &totaltimeout)) {
+        return NULL;
     }
     if (timeout > 0) {
         PyErr_SetString(PyExc_NotImplementedError,
@@ -351,7 +363,9 @@ slp_getuncollectables(PyObject *m, PyObject *Py_UNUSED(ignored))
         PyTaskletObject *h = ts ? ts->cstate_head : NULL;
         PyTaskletObject *c = h;
         while (c != NULL) {
-            if (c != ts->current && PyList_Append(list, (PyObject *)c) < 0) {
+            /* The list holds soft tasklets too: only C state counts. */
+            if (c != ts->current && c->started
+                && PyList_Append(list, (PyObject *)c) < 0) {
                 Py_DECREF(list);
                 return NULL;
             }

@@ -332,16 +332,10 @@ tasklet_switch(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs)
 /* ------------------------------------------------------------------ */
 /* kill / throw / raise_exception */
 
+/* kill() returns None, whatever its caller is resumed with. */
 static PyObject *
-tasklet_kill(PyTaskletObject *t, PyObject *args, PyObject *kwds)
+kill_resumed(PySlp_ThreadState *ts, PyTaskletObject *cur, PyObject *r)
 {
-    static char *kwlist[] = {"pending", NULL};
-    int pending = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:kill", kwlist,
-                                     &pending)) {
-        return NULL;
-    }
-    PyObject *r = _PySlp_Kill(t, pending);
     if (r == NULL) {
         return NULL;
     }
@@ -349,14 +343,33 @@ tasklet_kill(PyTaskletObject *t, PyObject *args, PyObject *kwds)
     Py_RETURN_NONE;
 }
 
+/* kill() and throw() are vectorcall so that they can switch softly. */
 static PyObject *
-tasklet_throw(PyTaskletObject *t, PyObject *args, PyObject *kwds)
+tasklet_kill(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
 {
-    static char *kwlist[] = {"exc", "val", "tb", "pending", NULL};
+    static const char * const kwlist[] = {"pending", NULL};
+    int pending = 0;
+    if ((nargs != 0 || kwnames != NULL)
+        && !_PySlp_ParseFast(args, nargs, kwnames, "|p:kill", kwlist,
+                             &pending)) {
+        return NULL;
+    }
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    _PySlp_NoteCall(args, nargs, nkw, (void *)tasklet_kill);
+    return _PySlp_ForgetCallArgs(_PySlp_KillThen(t, pending, kill_resumed));
+}
+
+static PyObject *
+tasklet_throw(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char * const kwlist[] = {"exc", "val", "tb", "pending",
+                                          NULL};
     PyObject *type = NULL, *val = NULL, *tb = NULL;
     int pending = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOOp:throw", kwlist,
-                                     &type, &val, &tb, &pending)) {
+    if (!_PySlp_ParseFast(args, nargs, kwnames, "|OOOp:throw", kwlist,
+                          &type, &val, &tb, &pending)) {
         return NULL;
     }
     if (type == NULL) {
@@ -367,9 +380,11 @@ tasklet_throw(PyTaskletObject *t, PyObject *args, PyObject *kwds)
     if (exc == NULL) {
         return NULL;
     }
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    _PySlp_NoteCall(args, nargs, nkw, (void *)tasklet_throw);
     PyObject *r = _PySlp_Throw(t, exc, pending);
     Py_DECREF(exc);
-    return r;
+    return _PySlp_ForgetCallArgs(r);
 }
 
 static PyObject *
@@ -957,9 +972,9 @@ static PyMethodDef tasklet_methods[] = {
     {"switch", (PyCFunction)(void (*)(void))tasklet_switch, METH_FASTCALL,
      switch_doc},
     {"kill", (PyCFunction)(void (*)(void))tasklet_kill,
-     METH_VARARGS | METH_KEYWORDS, kill_doc},
+     METH_FASTCALL | METH_KEYWORDS, kill_doc},
     {"throw", (PyCFunction)(void (*)(void))tasklet_throw,
-     METH_VARARGS | METH_KEYWORDS, throw_doc},
+     METH_FASTCALL | METH_KEYWORDS, throw_doc},
     {"raise_exception", (PyCFunction)tasklet_raise_exception, METH_VARARGS,
      raise_exception_doc},
     {"set_atomic", (PyCFunction)tasklet_set_atomic, METH_O, set_atomic_doc},
@@ -1112,7 +1127,10 @@ tasklet_dealloc(PyTaskletObject *t)
             _PySlp_CStateUnlink(t->ts, t);
         }
         t->state.datastack_chunk = NULL;
-        t->cstack.copy = NULL;
+        if (t->hard != NULL) {
+            t->hard->cstack.copy = NULL;
+            t->hard->home.copy = NULL;
+        }
     }
     if (t->is_main) {
         /* The thread owns main's data stack. */
@@ -1121,9 +1139,16 @@ tasklet_dealloc(PyTaskletObject *t)
     if (t->soft) {
         _PySlp_DropFrames(t);
     }
+    if (t->ts != NULL) {
+        _PySlp_CStateUnlink(t->ts, t);
+    }
     _PySlp_IState_Clear(t);
-    _PySlp_cstack_clear(&t->cstack);
-    PyMem_Free(t->cuts);
+    if (t->hard != NULL) {
+        _PySlp_cstack_clear(&t->hard->cstack);
+        _PySlp_cstack_clear(&t->hard->home);
+        PyMem_Free(t->hard->cuts);
+        PyMem_Free(t->hard);
+    }
     Py_CLEAR(t->tempval);
     Py_CLEAR(t->func);
     Py_CLEAR(t->args);
