@@ -75,10 +75,14 @@ parity: stock
 # Benchmarks against the alternatives (bench/README.md): stock 3.13.5 for
 # asyncio, threads and the CPU-bound set; greenlet, gevent and PyPy from
 # Debian.  Results and plots go to bench/results/.
-BENCH_PACKAGES := pypy3 python3-greenlet python3-gevent gnuplot-nox
+# Then the CPU-bound set once more, counting instructions under valgrind:
+# exact where wall-clock time drifts (bench/instructions.py).
+BENCH_PACKAGES := pypy3 python3-greenlet python3-gevent gnuplot-nox valgrind
 bench: all stock
 	-$(TOOLS)/install-deps.sh $(BENCH_PACKAGES)
 	./python bench/run.py
+	./python bench/instructions.py --json bench/results/instructions.json \
+		| tee bench/results/instructions.txt
 
 bench-quick: all
 	./python bench/run.py --quick

@@ -48,6 +48,19 @@ else
     failed=$((failed + 1))
 fi
 
+# The regression suite below runs test_stackless as users get it, with
+# soft switching on; here it runs once more with every switch hard.
+echo "== test_stackless with soft switching off (STACKLESS_TEST_SOFTSWITCH=0)"
+if STACKLESS_TEST_SOFTSWITCH=0 ./python -m test test_stackless \
+        > "$logs/test_stackless-hard.log" 2>&1; then
+    echo "PASS: test_stackless, hard switching only"
+    passed=$((passed + 1))
+else
+    echo "FAIL: test_stackless, hard switching only (log: $logs/test_stackless-hard.log)"
+    tail -n 20 "$logs/test_stackless-hard.log" | sed 's/^/    /'
+    failed=$((failed + 1))
+fi
+
 echo "== CPython regression suite (${TESTS:-all tests}), log: $logs/regrtest.log"
 # The interpreter in its build directory, as for stock: tests that start
 # dirname(sys.executable)/other-name expect to find the build there.

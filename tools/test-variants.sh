@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test-variants`: the stackless tests under -X dev (release build),
 # with refleak hunting (debug build, -R 3:3) and under AddressSanitizer,
-# plus the showcase under each.  Prints PASS:/FAIL: lines and a summary.
+# those two in both switching modes, plus the showcase under each.
+# Prints PASS:/FAIL: lines and a summary.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -30,6 +31,14 @@ check "test_stackless, debug, -R 3:3" "$logs/variants-refleak.log" \
              -R 3:3 test_stackless"
 check "test_stackless, ASan" "$logs/variants-asan.log" \
     build/asan/python -X dev -m test test_stackless
+# The same two with every switch hard (soft switching off).
+check "test_stackless, debug, -R 3:3, hard only" \
+    "$logs/variants-refleak-hard.log" \
+    env STACKLESS_TEST_SOFTSWITCH=0 bash -c "cd '$logs' && \
+        '$REPO/build/debug/python' -X dev -m test -R 3:3 test_stackless"
+check "test_stackless, ASan, hard only" "$logs/variants-asan-hard.log" \
+    env STACKLESS_TEST_SOFTSWITCH=0 build/asan/python -X dev -m test \
+        test_stackless
 for variant in debug asan; do
     check "showcase, $variant" "$logs/variants-showcase-$variant.log" \
         "build/$variant/python" -X dev examples/showcase.py
