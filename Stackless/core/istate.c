@@ -146,10 +146,20 @@ _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t)
     s->context = tstate->context;
     tstate->context = NULL;
     s->c_tracefunc = tstate->c_tracefunc;
-    Py_XSETREF(s->c_traceobj, Py_XNewRef(tstate->c_traceobj));
     s->c_profilefunc = tstate->c_profilefunc;
-    Py_XSETREF(s->c_profileobj, Py_XNewRef(tstate->c_profileobj));
-    cut_entry_frames(t);
+    if (tstate->c_traceobj != NULL || s->c_traceobj != NULL) {
+        Py_XSETREF(s->c_traceobj, Py_XNewRef(tstate->c_traceobj));
+    }
+    if (tstate->c_profileobj != NULL || s->c_profileobj != NULL) {
+        Py_XSETREF(s->c_profileobj, Py_XNewRef(tstate->c_profileobj));
+    }
+    if (t->base_frame == NULL || t->base_frame->previous != NULL) {
+        /* A chain parked softly ends at its first frame: nothing to cut. */
+        cut_entry_frames(t);
+    }
+    else if (t->hard != NULL) {
+        t->hard->ncuts = 0;
+    }
 }
 
 void
@@ -310,7 +320,9 @@ _PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg)
             n = f->stacktop;
         }
         for (Py_ssize_t i = 0; i < n; i++) {
-            Py_VISIT(f->localsplus[i]);
+            if (f->localsplus[i] != PySlp_UNWIND) {
+                Py_VISIT(f->localsplus[i]);
+            }
         }
     }
     return 0;

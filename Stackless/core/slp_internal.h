@@ -236,6 +236,7 @@ _PySlp_Hard(PyTaskletObject *t)
 /* core/softswitch.c */
 extern PyObject _PySlp_UnwindToken;
 #define PySlp_UNWIND (&_PySlp_UnwindToken)
+int _PySlp_SoftSwitchInit(void);
 int _PySlp_CanPark(PySlp_ThreadState *ts);
 int _PySlp_SoftStartable(PySlp_ThreadState *ts, PyTaskletObject *t);
 void _PySlp_DispatchStart(void *value, void *arg);

@@ -67,6 +67,14 @@ static PyTypeObject unwind_type = {
 
 PyObject _PySlp_UnwindToken = _PyObject_HEAD_INIT(&unwind_type);
 
+/* A tasklet can only be made once the module is: readying the token's
+   type there is soon enough (gc.get_referents() could hand it out). */
+int
+_PySlp_SoftSwitchInit(void)
+{
+    return PyType_Ready(&unwind_type);
+}
+
 /* ------------------------------------------------------------------ */
 /* When a switch may be soft */
 
@@ -406,6 +414,9 @@ _PySlp_DispatchLoop(PySlp_ThreadState *ts)
 {
     PyThreadState *tstate = ts->tstate;
     for (;;) {
+        /* The eval loop's entry checks the C recursion budget of whoever
+           was current; a dispatcher runs at the base of the C stack. */
+        tstate->c_recursion_remaining = ts->c_remaining_base;
         _PyInterpreterFrame dummy;
         memset(&dummy, 0, sizeof(dummy));
         PyObject *r = _PyEval_EvalFrameDefault(tstate, &dummy,

@@ -612,7 +612,8 @@ static PyMethodDef stackless_methods[] = {
 static int
 stackless_exec(PyObject *m)
 {
-    if (PyType_Ready(&StacklessModule_Type) < 0) {
+    if (PyType_Ready(&StacklessModule_Type) < 0
+        || _PySlp_SoftSwitchInit() < 0) {
         return -1;
     }
     if (!PyObject_TypeCheck(m, &PyModule_Type)

@@ -1031,6 +1031,12 @@ tasklet_clear(PyTaskletObject *t)
 static int
 run_deferred_kills(void *Py_UNUSED(arg))
 {
+    if (_PyInterpreterState_GET()->gc.collecting) {
+        /* Run by a finaliser's Python code during the same collection:
+           too early to switch.  Stay queued until the collection ends. */
+        (void)Py_AddPendingCall(run_deferred_kills, NULL);
+        return 0;
+    }
     PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
     if (ts != NULL) {
         _PySlp_RunDeferredKills(ts);
