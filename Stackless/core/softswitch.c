@@ -202,6 +202,96 @@ _PySlp_IsParking(PyThreadState *tstate, _PyInterpreterFrame *frame)
 /* ------------------------------------------------------------------ */
 /* Parking and resuming */
 
+/* The per-tasklet thread state of a tasklet parking softly: as
+   _PySlp_IState_Save(), minus what cannot apply (entry frames to cut) and
+   what rarely does (tracer references), which goes the long way. */
+static inline void
+save_parked(PyThreadState *tstate, PyTaskletObject *t)
+{
+    PySlp_IState *s = &t->state;
+    if (tstate->c_traceobj != NULL || tstate->c_profileobj != NULL
+        || s->c_traceobj != NULL || s->c_profileobj != NULL
+        || tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL) {
+        _PySlp_IState_Save(tstate, t);
+        return;
+    }
+    s->current_frame = tstate->current_frame;
+    s->datastack_chunk = tstate->datastack_chunk;
+    s->datastack_top = tstate->datastack_top;
+    s->datastack_limit = tstate->datastack_limit;
+    s->py_depth = tstate->py_recursion_limit - tstate->py_recursion_remaining;
+    s->c_recursion_remaining = tstate->c_recursion_remaining;
+    s->exc_info = tstate->exc_info;
+    s->tracing = tstate->tracing;
+    s->instr_version = _Py_atomic_load_uintptr_relaxed(
+        &tstate->interp->ceval.instrumentation_version);
+    s->context = tstate->context;
+    tstate->context = NULL;
+    s->c_tracefunc = NULL;
+    s->c_profilefunc = NULL;
+    if (t->hard != NULL) {
+        t->hard->ncuts = 0;
+    }
+}
+
+/* The converse for a tasklet resuming softly (no entry frames to put
+   back: a soft chain has none, and a hard one does not come here). */
+static inline void
+load_parked(PyThreadState *tstate, PyTaskletObject *t)
+{
+    PySlp_IState *s = &t->state;
+    if (t->hard != NULL && t->hard->ncuts > 0) {
+        _PySlp_IState_Load(tstate, t);
+        return;
+    }
+    tstate->current_frame = s->current_frame;
+    tstate->datastack_chunk = s->datastack_chunk;
+    tstate->datastack_top = s->datastack_top;
+    tstate->datastack_limit = s->datastack_limit;
+    tstate->py_recursion_remaining = tstate->py_recursion_limit - s->py_depth;
+    tstate->c_recursion_remaining = s->c_recursion_remaining;
+    tstate->exc_info = s->exc_info;
+    tstate->tracing = s->tracing;
+    s->current_frame = NULL;
+    s->datastack_chunk = NULL;
+    s->datastack_top = NULL;
+    s->datastack_limit = NULL;
+    s->py_depth = 0;
+    PyObject *old = tstate->context;
+    if (old != s->context) {
+        tstate->context_ver++;
+    }
+    tstate->context = s->context;
+    s->context = NULL;
+    Py_XDECREF(old);
+}
+
+/* _PySlp_LoadTracing() and _PySlp_PostSwitch(), short when there is
+   nothing to do. */
+static inline void
+after_switch(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    PySlp_IState *s = &t->state;
+    PyThreadState *tstate = ts->tstate;
+    if (s->c_tracefunc != NULL || s->c_profilefunc != NULL
+        || s->c_traceobj != NULL || s->c_profileobj != NULL
+        || tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL
+        || s->instr_version != _Py_atomic_load_uintptr_relaxed(
+               &tstate->interp->ceval.instrumentation_version)) {
+        _PySlp_LoadTracing(ts, t);
+    }
+    if (ts->post_switch != NULL) {
+        if (ts->post_switch_dead) {
+            _PySlp_PostSwitch(ts);
+        }
+        else {
+            PyObject *prev = ts->post_switch;
+            ts->post_switch = NULL;
+            Py_DECREF(prev);
+        }
+    }
+}
+
 /* The eval loop has saved `frame`, the current tasklet's top frame, with
    the placeholder result on its stack: put the tasklet aside and make
    ts->soft_next current.  If that one has a C stack of its own, switch to
@@ -230,7 +320,7 @@ park_current(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     /* Its chain ends at its first frame: the entry frame below belongs to
        this loop, which others will use (as YIELD_VALUE does). */
     prev->base_frame->previous = NULL;
-    _PySlp_IState_Save(tstate, prev);
+    save_parked(tstate, prev);
     prev->soft = 1;
     if (leaving) {
         prev->homed = 1;
@@ -312,15 +402,21 @@ resume_current(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
 {
     PyThreadState *tstate = ts->tstate;
     PyTaskletObject *t = ts->current;
-    _PySlp_IState_Load(tstate, t);
+    load_parked(tstate, t);
     if (t->soft) {
         t->soft = 0;
         t->base_frame->previous = entry;
-        _PySlp_LoadTracing(ts, t);
-        _PySlp_PostSwitch(ts);
+        after_switch(ts, t);
         PySlp_ResumeHook hook = t->resume_hook;
         t->resume_hook = NULL;
-        PyObject *r = _PySlp_TakeTempval(t);
+        PyObject *r = t->tempval;
+        if (r != NULL && !PyBomb_Check(r)) {
+            /* _PySlp_TakeTempval(), the common case. */
+            t->tempval = Py_NewRef(Py_None);
+        }
+        else {
+            r = _PySlp_TakeTempval(t);
+        }
         if (hook != NULL) {
             r = hook(ts, t, r);
         }
