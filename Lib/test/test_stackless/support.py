@@ -2,8 +2,16 @@
 
 Every test case derives from StacklessTestCase: it checks that a test starts
 with a clean scheduler (only the main tasklet runnable) and, afterwards,
-kills whatever the test left behind, resets the interpreter-wide callbacks
-and the switch trap, and checks that the run queue holds main alone again.
+kills whatever the test left behind, resets the interpreter-wide callbacks,
+the switch trap and the switching mode, and checks that the run queue holds
+main alone again.
+
+Switching mode: the suite runs with soft switching enabled (the
+interpreter's default) unless the environment variable
+STACKLESS_TEST_SOFTSWITCH is "0"; then this module calls
+stackless.enable_softswitch(False) when it is imported, and every switch
+is hard.  SOFTSWITCH is the mode in effect.  Child interpreters started by
+in_subprocess() and run_script() run in the same mode.
 """
 
 import functools
@@ -18,6 +26,23 @@ import stackless
 # Any test that could crash the interpreter runs its code in a child process
 # with this timeout, so that a hang fails the test instead of the suite.
 SUBPROCESS_TIMEOUT = 120
+
+# The switching mode of the suite (see the module docstring).
+SOFTSWITCH_ENV = 'STACKLESS_TEST_SOFTSWITCH'
+stackless.enable_softswitch(os.environ.get(SOFTSWITCH_ENV) != '0')
+SOFTSWITCH = stackless.enable_softswitch(None)
+
+# What run_script() puts before a script in hard-only mode.  It is one line
+# and leaves no name behind, but it does shift the script's line numbers
+# by one.
+HARD_MODE_PRELUDE = "__import__('stackless').enable_softswitch(False)\n"
+
+
+def child_env():
+    """A copy of os.environ for a child interpreter in the suite's mode."""
+    env = dict(os.environ)
+    env[SOFTSWITCH_ENV] = '1' if SOFTSWITCH else '0'
+    return env
 
 
 def ring():
@@ -73,6 +98,8 @@ def cleanup_scheduler():
     die quietly when killed, are.
     """
     problems = []
+    # a test may change the switching mode; the suite's mode comes back
+    stackless.enable_softswitch(SOFTSWITCH)
     stackless.set_schedule_callback(None)
     stackless.set_channel_callback(None)
     stackless.set_error_handler(None)
@@ -144,15 +171,24 @@ class StacklessTestCase(unittest.TestCase):
         return cm.exception
 
     def run_script(self, code, *, expect_rc=0, allow_stderr=False,
-                   return_stderr=False):
+                   return_stderr=False, same_mode=True):
         """Run code in a child interpreter; return its stdout lines.
 
         Used where a failing implementation could crash the interpreter.
         With return_stderr, return (stdout lines, stderr text).
+        The child switches in the suite's mode (SOFTSWITCH): in hard-only
+        mode HARD_MODE_PRELUDE goes before code (so the script's line
+        numbers are one higher).  same_mode=False runs code as it is, in
+        the interpreter's default mode.
         """
+        env = child_env()
+        if not same_mode:
+            del env[SOFTSWITCH_ENV]
+        elif not SOFTSWITCH:
+            code = HARD_MODE_PRELUDE + code
         proc = subprocess.run([sys.executable, '-X', 'faulthandler',
                                '-c', code],
-                              capture_output=True, text=True,
+                              capture_output=True, text=True, env=env,
                               timeout=SUBPROCESS_TIMEOUT)
         detail = 'rc=%r\nstdout:\n%s\nstderr:\n%s' % (
             proc.returncode, proc.stdout, proc.stderr)
@@ -180,7 +216,8 @@ def in_subprocess(test):
 
     For tests that exercise code paths where a broken implementation could
     crash the interpreter: a crash then fails this one test instead of
-    ending the whole run.  The child runs exactly the same test code.
+    ending the whole run.  The child runs exactly the same test code, in
+    the same switching mode (it imports this module too).
     """
     if isinstance(test, type):
         for name in dir(test):
@@ -192,7 +229,7 @@ def in_subprocess(test):
     def wrapper(self):
         if os.environ.get(_CHILD_ENV) == self.id():
             return test(self)
-        env = dict(os.environ)
+        env = child_env()
         env[_CHILD_ENV] = self.id()
         root = _package_root(type(self).__module__)
         env['PYTHONPATH'] = os.pathsep.join(

@@ -3,9 +3,11 @@
 Tasklets switch while inside generators, coroutines, with blocks, attribute
 hooks called from C slots, sort keys, class bodies, __del__, ctypes
 callbacks; they coexist with threads, threading.local, traceback,
-faulthandler, debuggers and signal handlers.  Only hard switching exists,
-so every switch here saves a C stack; tests where a broken implementation
-would crash the interpreter run in a child interpreter.
+faulthandler, debuggers and signal handlers.  Most switches here happen
+with C code between the tasklet's base and the switch, so they are hard
+(they save a C stack) in either switching mode; test_softswitch covers
+which switches are soft.  Tests where a broken implementation would crash
+the interpreter run in a child interpreter.
 """
 
 import asyncio
@@ -23,7 +25,7 @@ from test.support import import_helper
 import stackless
 
 from .support import (StacklessTestCase, state, in_subprocess, ring,
-                      CURRENT, PAUSED, BLOCKED, DEAD)
+                      CURRENT, PAUSED, BLOCKED, DEAD, SOFTSWITCH)
 
 
 class GeneratorTest(StacklessTestCase):
@@ -770,7 +772,8 @@ class ThreadTest(StacklessTestCase):
 
         def blocked():
             try:
-                ch.receive()
+                # blocks inside C code (the sort): C state in either mode
+                sorted([1], key=lambda x: ch.receive())
             finally:
                 log.append('finally ran')
 
@@ -779,11 +782,12 @@ class ThreadTest(StacklessTestCase):
             holder['blocked'] = stackless.tasklet(blocked)()
             stackless.run()                 # 'blocked' blocks
             holder['states'] = (state(holder['never']),
-                                state(holder['blocked']))
+                                state(holder['blocked']),
+                                holder['blocked'].nesting_level > 0)
         th = threading.Thread(target=thread_main)
         th.start()
         th.join()
-        self.assertEqual(holder['states'], (PAUSED, BLOCKED))
+        self.assertEqual(holder['states'], (PAUSED, BLOCKED, True))
         # the suspended tasklet (C state) was killed, its cleanup ran
         self.assertEqual(log, ['finally ran'])
         self.assertFalse(holder['blocked'].alive)
@@ -812,6 +816,88 @@ class ThreadTest(StacklessTestCase):
         self.assertRaisesMessage(RuntimeError, 'tasklet has no thread',
                                  never.bind, log.append, ('x',))
         self.assertEqual(log, ['finally ran'])
+
+    @in_subprocess
+    def test_thread_end_orphans_tasklets_without_c_state(self):
+        # Spec section 11: when a thread ends, its suspended tasklets that
+        # have no C state (switched soft) are not killed: they become
+        # orphans that keep their frames and can be revived with
+        # bind_thread().  With soft switching off they have C state and
+        # are killed like any other.
+        log = []
+        holder = {}
+        ch = stackless.channel()
+        main_thread = threading.get_ident()
+
+        def blocked():
+            try:
+                value = ch.receive()
+                log.append(('received', value,
+                            threading.get_ident() == main_thread))
+            finally:
+                log.append('finally blocked')
+
+        def paused():
+            try:
+                stackless.schedule_remove('pause')
+                log.append('resumed')
+            finally:
+                log.append('finally paused')
+
+        def thread_main():
+            b = holder['blocked'] = stackless.tasklet(blocked)()
+            p = holder['paused'] = stackless.tasklet(paused)()
+            stackless.run()
+            holder['before'] = [(state(t), t.nesting_level > 0,
+                                 t.restorable) for t in (b, p)]
+        th = threading.Thread(target=thread_main)
+        th.start()
+        th.join()
+        b, p = holder['blocked'], holder['paused']
+        if not SOFTSWITCH:
+            self.assertEqual(holder['before'], [(BLOCKED, True, False),
+                                                (PAUSED, True, False)])
+            # hard-switched: killed when the thread ended
+            self.assertEqual(sorted(log), ['finally blocked',
+                                           'finally paused'])
+            for t in (b, p):
+                self.assertState(t, DEAD)
+                self.assertIsNone(t.frame)
+            self.assertEqual(ch.balance, 0)
+            return
+        self.assertEqual(holder['before'], [(BLOCKED, False, True),
+                                            (PAUSED, False, True)])
+        # soft-switched: orphans, nothing of their code ran
+        self.assertEqual(log, [])
+        for t in (b, p):
+            self.assertEqual(t.thread_id, -1)
+            self.assertFalse(t.alive)
+            self.assertEqual(t.nesting_level, 0)
+            self.assertTrue(t.restorable)
+            self.assertNotIn(t, stackless.getuncollectables())
+        self.assertEqual(b.frame.f_code, blocked.__code__)
+        self.assertEqual(p.frame.f_code, paused.__code__)
+        # the blocked one stays in its channel queue
+        self.assertEqual(ch.balance, -1)
+        self.assertIs(ch.queue, b)
+        self.assertTrue(b.blocked)
+        self.assertFalse(p.scheduled)
+        # revived in this thread, they resume where they stopped
+        self.assertIsNone(p.bind_thread())
+        self.assertEqual(p.thread_id, main_thread)
+        self.assertState(p, PAUSED)
+        p.run()
+        self.assertEqual(log, ['resumed', 'finally paused'])
+        self.assertState(p, DEAD)
+        self.assertIsNone(b.bind_thread())
+        self.assertEqual(b.thread_id, main_thread)
+        self.assertState(b, BLOCKED)
+        ch.send('revived')
+        stackless.run()
+        self.assertEqual(log[2:], [('received', 'revived', True),
+                                   'finally blocked'])
+        self.assertState(b, DEAD)
+        self.assertEqual(ch.balance, 0)
 
 
 class TracebackTest(StacklessTestCase):

@@ -12,7 +12,7 @@ import stackless
 
 from .support import (StacklessTestCase, ring, channel_queue, state,
                       UNBOUND, BOUND, DEAD, PAUSED, RUNNABLE, CURRENT,
-                      BLOCKED)
+                      BLOCKED, SOFTSWITCH)
 
 
 def nothing(*args, **kwargs):
@@ -34,6 +34,26 @@ def suspended_tasklet(log=None):
                 log.append('finally')
     t = stackless.tasklet(body, ())
     t.run()         # runs until schedule_remove(); main continues here
+    assert t.paused
+    return t
+
+
+def suspended_with_c_state(log=None):
+    """Like suspended_tasklet(), but paused inside C code (a sort key).
+
+    The switch is hard whatever the switching mode: the tasklet has C
+    state on its stack (spec section 12).
+    """
+    def body():
+        try:
+            sorted([1], key=lambda x: stackless.schedule_remove())
+            if log is not None:
+                log.append('resumed')
+        finally:
+            if log is not None:
+                log.append('finally')
+    t = stackless.tasklet(body, ())
+    t.run()
     assert t.paused
     return t
 
@@ -316,10 +336,9 @@ class BindTest(StacklessTestCase):
         self.assertEqual(log, ['new'])
 
     def test_bind_with_c_state(self):
-        # Only hard switching exists, so a started and suspended tasklet
-        # has C state (like enable_softswitch(False), spec section 12).
+        # suspended inside a sort key: C state in either switching mode
         log = []
-        t = suspended_tasklet(log)
+        t = suspended_with_c_state(log)
         self.assertFalse(t.restorable)
         self.assertGreater(t.nesting_level, 0)
         self.assertRaisesMessage(RuntimeError,
@@ -1246,12 +1265,14 @@ class BindThreadTest(StacklessTestCase):
         stackless.run()
 
     def test_c_state(self):
-        t = suspended_tasklet()
+        log = []
+        t = suspended_with_c_state(log)
         self.assertRaisesMessage(RuntimeError,
                                  'tasklet has C state on its stack',
                                  t.bind_thread, threading.get_ident())
         self.assertState(t, PAUSED)
-        t.kill()
+        t.run()
+        self.assertEqual(log, ['resumed', 'finally'])
 
     def test_bad_arguments(self):
         t = stackless.tasklet()
@@ -1303,7 +1324,10 @@ class LifeCycleTest(StacklessTestCase):
         self.assertState(t, RUNNABLE)
         self.assertIs(t.frame.f_code, f.__code__)
         self.assertIs(t.tempval, t)         # schedule()'s default retval
-        self.assertFalse(t.restorable)      # only hard switching exists
+        # t switched from its own Python code: soft unless soft
+        # switching is off
+        self.assertIs(t.restorable, SOFTSWITCH)
+        self.assertIs(t.nesting_level == 0, SOFTSWITCH)
 
         stackless.schedule()        # t blocks on ch
         self.assertState(t, BLOCKED)
