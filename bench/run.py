@@ -418,6 +418,7 @@ class Harness:
     def run_workloads(self):
         selected = self.opts.workloads
         active = [r for r in self.runtimes if r.ok]
+        plan = []               # (name, param, users, reps)
         for name, title, unit, better, models in WORKLOAD_SPECS:
             if selected and name not in selected:
                 continue
@@ -427,24 +428,31 @@ class Harness:
                 for r in users:
                     self.cells[(name, param, r.name)] = Cell(name, param,
                                                              r.name)
-                reps = self.reps_for(name, param)
-                for rep in range(reps):
-                    # Runtimes alternate within each repetition so that
-                    # load from other work on the machine hits all alike.
-                    for r in users:
-                        cell = self.cells[(name, param, r.name)]
-                        if cell.status in ("skipped", "failed"):
+                plan.append((name, param, users,
+                             self.reps_for(name, param)))
+        # Repetitions are rounds over the whole plan, not back to back:
+        # a machine whose speed drifts during the run (a shared VM) then
+        # shows the drift in every figure's noise instead of shifting
+        # some figures and not others.  Runtimes alternate within each
+        # round, so that load from other work hits all alike.
+        for rep in range(max((p[3] for p in plan), default=0)):
+            for name, param, users, reps in plan:
+                if rep >= reps:
+                    continue
+                for r in users:
+                    cell = self.cells[(name, param, r.name)]
+                    if cell.status in ("skipped", "failed"):
+                        continue
+                    if rep == 0:
+                        why = self.preflight(r, name, param)
+                        if why:
+                            cell.status, cell.reason = "skipped", why
+                            self.log("[   ] %s n=%s %s: skipped: %s" % (
+                                name, param, r.name, why))
                             continue
-                        if rep == 0:
-                            why = self.preflight(r, name, param)
-                            if why:
-                                cell.status, cell.reason = "skipped", why
-                                self.log("[   ] %s n=%s %s: skipped: %s" % (
-                                    name, param, r.name, why))
-                                continue
-                        script = "%s_%s.py" % (r.model, name)
-                        self.run_cell(cell, r, script,
-                                      self.args_for(name, param), rep, reps)
+                    script = "%s_%s.py" % (r.model, name)
+                    self.run_cell(cell, r, script,
+                                  self.args_for(name, param), rep, reps)
 
     def run_cpu(self):
         if self.opts.workloads and "cpu" not in self.opts.workloads:
@@ -455,12 +463,14 @@ class Harness:
                 self.log("cpu: %s interpreter %s missing" % (side, interp))
                 return
         for bench in CPU_BENCHMARKS:
-            size = self.sizes["cpu_sizes"][bench]
-            args = ["--size", str(size)] if size else []
             for side, _ in pairs:
                 self.cpu_cells[(bench, side)] = Cell("cpu_" + bench, None,
                                                      side)
-            for rep in range(self.sizes["reps"]):
+        # In rounds, as run_workloads() does.
+        for rep in range(self.sizes["reps"]):
+            for bench in CPU_BENCHMARKS:
+                size = self.sizes["cpu_sizes"][bench]
+                args = ["--size", str(size)] if size else []
                 for side, interp in pairs:
                     cell = self.cpu_cells[(bench, side)]
                     if cell.status == "failed":
