@@ -1547,6 +1547,64 @@ class RecursionTest(SoftSwitchTestCase):
         self.assertEqual(result, ['RecursionError'])
 
 
+    @in_subprocess
+    def test_million_frames_in_main_and_in_a_tasklet(self):
+        # Python-to-Python calls use no C stack, in main or in a tasklet
+        # (whose frame chunks grow from a few hundred bytes).
+        depth = 1000000
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(depth + 100)
+        self.addCleanup(sys.setrecursionlimit, old)
+
+        def rec(n):
+            return 0 if n == 0 else rec(n - 1) + 1
+        self.assertEqual(rec(depth), depth)
+        ch = stackless.channel()
+
+        def deep():
+            ch.send(rec(depth))
+        stackless.tasklet(deep)()
+        self.assertEqual(ch.receive(), depth)
+
+    @in_subprocess
+    def test_recursion_through_c_ends_in_recursion_error(self):
+        # Recursion through C frames (operators, __getattr__, __init__
+        # called by type.__call__) is bounded by the C recursion limit in
+        # a tasklet too: RecursionError, never a crash -- even with the
+        # Python recursion limit raised far beyond the C stack.
+        sys.setrecursionlimit(1000000)
+        ch = stackless.channel()
+
+        class Attr:
+            def __getattr__(self, name):
+                return getattr(self, name + 'x')
+
+        class Add:
+            def __add__(self, other):
+                return self + other
+
+        class Init:
+            def __init__(self):
+                Init()
+
+        def attempt(what):
+            try:
+                what()
+            except RecursionError:
+                return 'RecursionError'
+            return 'no error'
+
+        def worker():
+            ch.send([attempt(lambda: Attr().y),
+                     attempt(lambda: Add() + 1),
+                     attempt(Init)])
+        for i in range(2):
+            stackless.tasklet(worker)()
+            self.assertEqual(ch.receive(), ['RecursionError'] * 3)
+        self.assertEqual([attempt(lambda: Attr().y), attempt(Init)],
+                         ['RecursionError'] * 2)
+
+
 class ManyTaskletsTest(SoftSwitchTestCase):
 
     N = 20000
