@@ -238,7 +238,7 @@ note_call_site(PySlp_ThreadState *ts, PyTaskletObject *prev)
 static int
 prepare_hard_start(PySlp_ThreadState *ts, PyTaskletObject *next)
 {
-    if (next->started || next->soft || _PySlp_SoftStartable(ts, next)) {
+    if (next->started || next->soft) {
         return 0;
     }
     PySlp_HardState *h = _PySlp_Hard(next);
@@ -278,10 +278,10 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
 
     /* Decide before the callback: code it runs may note calls of its own. */
     int park = !dying && _PySlp_CanPark(ts);
-    if (prepare_hard_start(ts, next) < 0) {
+    int soft_next = next->soft || _PySlp_SoftStartable(ts, next);
+    if (!soft_next && prepare_hard_start(ts, next) < 0) {
         return -1;
     }
-    int soft_next = next->soft || _PySlp_SoftStartable(ts, next);
     call_schedule_callback(ts, prev, next);
     if (park) {
         prev->resume_hook = hook;

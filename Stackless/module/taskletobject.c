@@ -4,6 +4,7 @@
 
 #include "core/slp_internal.h"
 #include "pycore_ceval.h"         // _PyEval_SetTrace()
+#include "pycore_call.h"          // _PyObject_MakeTpCall()
 #include "pycore_context.h"       // PyContext
 
 static PyObject *
@@ -177,6 +178,37 @@ tasklet_bind(PyTaskletObject *t, PyObject *args, PyObject *kwds)
     }
     Py_DECREF(r);
     return Py_NewRef(t);
+}
+
+/* tasklet(func): made a million times a second by some programs, so the
+   usual call of the exact type skips the argument tuple and parser. */
+static PyObject *
+tasklet_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                   PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (type != (PyObject *)&PySlpTasklet_Type || kwnames != NULL
+        || nargs > 1) {
+        return _PyObject_MakeTpCall(_PyThreadState_GET(), type, args, nargs,
+                                    kwnames);
+    }
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    PyTaskletObject *t = _PySlp_NewTasklet(&PySlpTasklet_Type, ts);
+    if (t == NULL) {
+        return NULL;
+    }
+    if (nargs == 1) {
+        PyObject *r = do_bind(t, args[0], NULL, NULL);
+        if (r == NULL) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        Py_DECREF(r);
+    }
+    return (PyObject *)t;
 }
 
 static int
@@ -1179,6 +1211,7 @@ PyTypeObject PySlpTasklet_Type = {
     .tp_basicsize = sizeof(PyTaskletObject),
     .tp_dealloc = (destructor)tasklet_dealloc,
     .tp_call = tasklet_call,
+    .tp_vectorcall = tasklet_vectorcall,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC
                 | Py_TPFLAGS_BASETYPE,
     .tp_doc = tasklet_doc,
