@@ -132,19 +132,8 @@ void
 _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t)
 {
     PySlp_IState *s = &t->state;
-    s->current_frame = tstate->current_frame;
-    s->datastack_chunk = tstate->datastack_chunk;
-    s->datastack_top = tstate->datastack_top;
-    s->datastack_limit = tstate->datastack_limit;
-    s->py_depth = tstate->py_recursion_limit - tstate->py_recursion_remaining;
-    s->c_recursion_remaining = tstate->c_recursion_remaining;
-    s->exc_info = tstate->exc_info;
-    s->tracing = tstate->tracing;
-    s->instr_version = _Py_atomic_load_uintptr_relaxed(
-        &tstate->interp->ceval.instrumentation_version);
+    _PySlp_IState_Store(tstate, s);
     /* The references move from the thread state to the tasklet. */
-    s->context = tstate->context;
-    tstate->context = NULL;
     s->c_tracefunc = tstate->c_tracefunc;
     s->c_profilefunc = tstate->c_profilefunc;
     if (tstate->c_traceobj != NULL || s->c_traceobj != NULL) {
@@ -165,27 +154,8 @@ _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t)
 void
 _PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t)
 {
-    PySlp_IState *s = &t->state;
     restore_entry_frames(t);
-    tstate->current_frame = s->current_frame;
-    tstate->datastack_chunk = s->datastack_chunk;
-    tstate->datastack_top = s->datastack_top;
-    tstate->datastack_limit = s->datastack_limit;
-    tstate->py_recursion_remaining = tstate->py_recursion_limit - s->py_depth;
-    tstate->c_recursion_remaining = s->c_recursion_remaining;
-    tstate->exc_info = s->exc_info;
-    tstate->tracing = s->tracing;
-    /* Nothing stale may stay behind: these belong to the thread now. */
-    s->current_frame = NULL;
-    s->datastack_chunk = NULL;
-    s->datastack_top = NULL;
-    s->datastack_limit = NULL;
-    s->py_depth = 0;
-    if (tstate->context != s->context) {
-        tstate->context_ver++;
-    }
-    Py_XSETREF(tstate->context, s->context);
-    s->context = NULL;
+    _PySlp_IState_Fetch(tstate, &t->state);
 }
 
 /* An error (sys.settrace's audit hook) is reported, not raised. */

@@ -263,6 +263,52 @@ void _PySlp_ThreadStateDecref(PySlp_ThreadState *ts);
 void _PySlp_CStateLink(PySlp_ThreadState *ts, PyTaskletObject *t);
 void _PySlp_CStateUnlink(PySlp_ThreadState *ts, PyTaskletObject *t);
 
+/* The plain fields of PySlp_IState, from the thread state into the
+   tasklet and back; the context reference moves with them.  Tracing and
+   the entry-frame cuts are core/istate.c's business. */
+static inline void
+_PySlp_IState_Store(PyThreadState *tstate, PySlp_IState *s)
+{
+    s->current_frame = tstate->current_frame;
+    s->datastack_chunk = tstate->datastack_chunk;
+    s->datastack_top = tstate->datastack_top;
+    s->datastack_limit = tstate->datastack_limit;
+    s->py_depth = tstate->py_recursion_limit - tstate->py_recursion_remaining;
+    s->c_recursion_remaining = tstate->c_recursion_remaining;
+    s->exc_info = tstate->exc_info;
+    s->tracing = tstate->tracing;
+    s->instr_version = _Py_atomic_load_uintptr_relaxed(
+        &tstate->interp->ceval.instrumentation_version);
+    s->context = tstate->context;
+    tstate->context = NULL;
+}
+
+static inline void
+_PySlp_IState_Fetch(PyThreadState *tstate, PySlp_IState *s)
+{
+    tstate->current_frame = s->current_frame;
+    tstate->datastack_chunk = s->datastack_chunk;
+    tstate->datastack_top = s->datastack_top;
+    tstate->datastack_limit = s->datastack_limit;
+    tstate->py_recursion_remaining = tstate->py_recursion_limit - s->py_depth;
+    tstate->c_recursion_remaining = s->c_recursion_remaining;
+    tstate->exc_info = s->exc_info;
+    tstate->tracing = s->tracing;
+    /* Nothing stale may stay behind: these belong to the thread now. */
+    s->current_frame = NULL;
+    s->datastack_chunk = NULL;
+    s->datastack_top = NULL;
+    s->datastack_limit = NULL;
+    s->py_depth = 0;
+    PyObject *old = tstate->context;
+    if (old != s->context) {
+        tstate->context_ver++;
+    }
+    tstate->context = s->context;
+    s->context = NULL;
+    Py_XDECREF(old);
+}
+
 /* core/istate.c: the per-tasklet part of the thread state */
 void _PySlp_IState_Init(PyTaskletObject *t, PySlp_ThreadState *ts);
 void _PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t);

@@ -215,18 +215,7 @@ save_parked(PyThreadState *tstate, PyTaskletObject *t)
         _PySlp_IState_Save(tstate, t);
         return;
     }
-    s->current_frame = tstate->current_frame;
-    s->datastack_chunk = tstate->datastack_chunk;
-    s->datastack_top = tstate->datastack_top;
-    s->datastack_limit = tstate->datastack_limit;
-    s->py_depth = tstate->py_recursion_limit - tstate->py_recursion_remaining;
-    s->c_recursion_remaining = tstate->c_recursion_remaining;
-    s->exc_info = tstate->exc_info;
-    s->tracing = tstate->tracing;
-    s->instr_version = _Py_atomic_load_uintptr_relaxed(
-        &tstate->interp->ceval.instrumentation_version);
-    s->context = tstate->context;
-    tstate->context = NULL;
+    _PySlp_IState_Store(tstate, s);
     s->c_tracefunc = NULL;
     s->c_profilefunc = NULL;
     if (t->hard != NULL) {
@@ -239,31 +228,11 @@ save_parked(PyThreadState *tstate, PyTaskletObject *t)
 static inline void
 load_parked(PyThreadState *tstate, PyTaskletObject *t)
 {
-    PySlp_IState *s = &t->state;
     if (t->hard != NULL && t->hard->ncuts > 0) {
         _PySlp_IState_Load(tstate, t);
         return;
     }
-    tstate->current_frame = s->current_frame;
-    tstate->datastack_chunk = s->datastack_chunk;
-    tstate->datastack_top = s->datastack_top;
-    tstate->datastack_limit = s->datastack_limit;
-    tstate->py_recursion_remaining = tstate->py_recursion_limit - s->py_depth;
-    tstate->c_recursion_remaining = s->c_recursion_remaining;
-    tstate->exc_info = s->exc_info;
-    tstate->tracing = s->tracing;
-    s->current_frame = NULL;
-    s->datastack_chunk = NULL;
-    s->datastack_top = NULL;
-    s->datastack_limit = NULL;
-    s->py_depth = 0;
-    PyObject *old = tstate->context;
-    if (old != s->context) {
-        tstate->context_ver++;
-    }
-    tstate->context = s->context;
-    s->context = NULL;
-    Py_XDECREF(old);
+    _PySlp_IState_Fetch(tstate, &t->state);
 }
 
 /* _PySlp_LoadTracing() and _PySlp_PostSwitch(), short when there is
