@@ -211,7 +211,7 @@ _PySlp_PostSwitch(PySlp_ThreadState *ts)
 }
 
 /* Keep the stack top noted by the stackless function being called
-   (_PySlp_NoteCallArgs) if it lies in the top frame's value stack: then
+   (_PySlp_NoteCall) if it lies in the top frame's value stack: then
    the frame's whole stack is known while prev is suspended. */
 static void
 note_call_site(PySlp_ThreadState *ts, PyTaskletObject *prev)

@@ -149,7 +149,7 @@ struct _PySlp_ThreadState {
     int in_schedule_cb;
     int in_channel_cb;
     long pickle_flags;          /* stackless.pickle_flags() */
-    PyObject **call_args_end;   /* see _PySlp_NoteCallArgs() */
+    PyObject **call_args_end;   /* see _PySlp_NoteCall() */
     PyObject *const *call_args; /* ... the noted call's arguments, */
     Py_ssize_t call_nargs;      /* their number (positional), */
     void *call_cfunc;           /* and the C function called */
@@ -194,7 +194,9 @@ _PySlp_TS(PyThreadState *tstate)
 /* A stackless function called from bytecode gets its arguments where
    they lie on the calling frame's value stack; their end is that stack's
    top.  Noting it lets the GC see the whole frame of a tasklet suspended
-   in the call (core/istate.c).  Every noted call must be forgotten. */
+   in the call (core/istate.c), and lets _PySlp_CanPark() check that the
+   call came straight from bytecode (core/softswitch.c).  Every noted call
+   must be forgotten (_PySlp_ForgetCallArgs). */
 static inline void
 _PySlp_NoteCall(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t nkw,
                 void *cfunc)
