@@ -107,31 +107,59 @@ call_schedule_callback(PySlp_ThreadState *ts, PyTaskletObject *prev,
     Py_DECREF(cb);
 }
 
-/* Whether the current tasklet may switch to another one now. */
-int
-_PySlp_CheckSwitchTrap(PySlp_ThreadState *ts)
+/* Whether the current tasklet may switch to another one now; if not,
+   why (a message for RuntimeError). */
+static const char *
+why_no_switch(PySlp_ThreadState *ts)
 {
-    if (ts->in_schedule_cb) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "Recursive scheduler call due to callbacks!");
-        return -1;
+    if (ts->in_schedule_cb || ts->no_switch) {
+        return "Recursive scheduler call due to callbacks!";
     }
     if (ts->switch_trap) {
-        PyErr_SetString(PyExc_RuntimeError, "switch_trap");
-        return -1;
+        return "switch_trap";
     }
     if (ts->parking != NULL) {
         /* Code run between a soft switch's decision and the eval loop
            carrying it out (a finaliser of the call's arguments). */
-        PyErr_SetString(PyExc_RuntimeError,
-                        "cannot switch tasklets while a switch is under way");
-        return -1;
+        return "cannot switch tasklets while a switch is under way";
     }
     if (_PyInterpreterState_GET()->gc.collecting) {
         /* The collector keeps its object lists' heads on the C stack;
            another tasklet's stack would overwrite them (D18). */
+        return "cannot switch tasklets during garbage collection";
+    }
+    return NULL;
+}
+
+int
+_PySlp_CanSwitchNow(PySlp_ThreadState *ts)
+{
+    return why_no_switch(ts) == NULL;
+}
+
+int
+_PySlp_CheckSwitchTrap(PySlp_ThreadState *ts)
+{
+    const char *why = why_no_switch(ts);
+    if (why != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether the run queue and the channels of `ts` may change now.  The
+   schedule callback runs in the middle of a switch whose two tasklets are
+   chosen: moving either (removing the one about to run, waking the one
+   leaving from the channel it just blocked on) would break the switch, so
+   while it runs every change is refused (user guide, "Callbacks"). */
+int
+_PySlp_CheckQueueChange(PySlp_ThreadState *ts)
+{
+    if (ts != NULL && ts->in_schedule_cb) {
         PyErr_SetString(PyExc_RuntimeError,
-                        "cannot switch tasklets during garbage collection");
+                        "cannot change the run queue or a channel inside "
+                        "the schedule callback");
         return -1;
     }
     return 0;
@@ -143,9 +171,11 @@ _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts)
 void
 _PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts)
 {
+    /* Where no switch is allowed (a callback, a collection, a switch
+       trap) they stay queued for the thread's next stackless operation. */
     while (ts->deferred_kills != NULL
            && PyList_GET_SIZE(ts->deferred_kills) > 0
-           && !_PyInterpreterState_GET()->gc.collecting) {
+           && _PySlp_CanSwitchNow(ts)) {
         PyObject *t = Py_NewRef(PyList_GET_ITEM(ts->deferred_kills, 0));
         PyObject *exc = PyErr_GetRaisedException();
         (void)PyList_SetSlice(ts->deferred_kills, 0, 1, NULL);
@@ -184,10 +214,10 @@ _PySlp_LoadTracing(PySlp_ThreadState *ts, PyTaskletObject *t)
         return;
     }
     uintptr_t version = t->state.instr_version;
-    ts->in_schedule_cb++;
+    ts->no_switch++;
     _PySlp_IState_LoadTracing(ts->tstate, t);
     _PySlp_IState_Reinstrument(ts->tstate, t, version);
-    ts->in_schedule_cb--;
+    ts->no_switch--;
 }
 
 /* Runs right after every switch, in the tasklet that now runs. */
@@ -571,7 +601,8 @@ _PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
                         "thread are not supported yet");
         return NULL;
     }
-    if (!pending && _PySlp_CheckSwitchTrap(ts) < 0) {
+    if (_PySlp_CheckQueueChange(ts) < 0
+        || (!pending && _PySlp_CheckSwitchTrap(ts) < 0)) {
         return NULL;
     }
     PyObject *bomb = _PySlp_MakeBomb(exc);
@@ -681,22 +712,32 @@ is_main_thread(PyThreadState *tstate)
            && tstate->thread_id == _PyRuntime.main_thread;
 }
 
-/* spec §8: decide what an exception ending tasklet `t` becomes; returns
-   the exception to deliver (new reference) or NULL if it is absorbed. */
+/* The exceptions that end a tasklet quietly: TaskletExit, and
+   SystemExit outside the program's initial thread.  Returns exc, or NULL
+   (exc dropped) if it is absorbed. */
 static PyObject *
-unhandled_exception(PySlp_ThreadState *ts, PyObject *exc)
+absorb_silent_exit(PySlp_ThreadState *ts, PyObject *exc)
 {
-    if (PyErr_GivenExceptionMatches(exc, PyExc_TaskletExit)) {
+    if (PyErr_GivenExceptionMatches(exc, PyExc_TaskletExit)
+        || (PyErr_GivenExceptionMatches(exc, PyExc_SystemExit)
+            && !is_main_thread(ts->tstate))) {
         Py_DECREF(exc);
         return NULL;
     }
-    if (PyErr_GivenExceptionMatches(exc, PyExc_SystemExit)) {
-        /* Ends the program from the initial thread; main re-raises it. */
-        if (is_main_thread(ts->tstate)) {
-            return exc;
-        }
-        Py_DECREF(exc);
-        return NULL;
+    return exc;
+}
+
+/* spec §8: decide what an exception ending tasklet `t` becomes; returns
+   the exception to deliver (new reference) or NULL if it is absorbed.
+   SystemExit from the initial thread ends the program: main re-raises
+   it.  What the error handler raises is judged by the same rules (a
+   handler that kills the current tasklet ends it quietly). */
+static PyObject *
+unhandled_exception(PySlp_ThreadState *ts, PyObject *exc)
+{
+    exc = absorb_silent_exit(ts, exc);
+    if (exc == NULL || PyErr_GivenExceptionMatches(exc, PyExc_SystemExit)) {
+        return exc;
     }
     PyObject *handler = _PySlp_globals.error_handler;
     if (handler != NULL) {
@@ -711,7 +752,7 @@ unhandled_exception(PySlp_ThreadState *ts, PyObject *exc)
             Py_DECREF(r);
             return NULL;
         }
-        exc = PyErr_GetRaisedException();
+        exc = absorb_silent_exit(ts, PyErr_GetRaisedException());
     }
     return exc;
 }

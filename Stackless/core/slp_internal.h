@@ -146,7 +146,8 @@ struct _PySlp_ThreadState {
     int post_switch_dead;       /* ... and it finished: free its stack */
     PyTaskletObject *cstate_head;  /* tasklets with frames, not main */
     Py_ssize_t refcnt;          /* the thread + every tasklet of it */
-    int in_schedule_cb;
+    int in_schedule_cb;         /* the schedule callback runs */
+    int no_switch;              /* C code that must not be switched away */
     int in_channel_cb;
     long pickle_flags;          /* stackless.pickle_flags() */
     PyObject **call_args_end;   /* see _PySlp_NoteCall() */
@@ -337,6 +338,8 @@ void _PySlp_PostSwitch(PySlp_ThreadState *ts);
 void _PySlp_LoadTracing(PySlp_ThreadState *ts, PyTaskletObject *t);
 PyObject *_PySlp_TakeTempval(PyTaskletObject *t);
 int _PySlp_CheckSwitchTrap(PySlp_ThreadState *ts);
+int _PySlp_CanSwitchNow(PySlp_ThreadState *ts);
+int _PySlp_CheckQueueChange(PySlp_ThreadState *ts);
 PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,
                                          int *insert);
 PyObject *_PySlp_Schedule(PyObject *retval, int remove);

@@ -103,6 +103,9 @@ channel_action(PyChannelObject *ch, int dir, PyObject *value)
                         "Recursive channel call due to callbacks!");
         return NULL;
     }
+    if (_PySlp_CheckQueueChange(ts) < 0) {
+        return NULL;
+    }
     int willblock = dir > 0 ? ch->balance >= 0 : ch->balance <= 0;
     call_channel_callback(ts, ch, cur, dir, value, willblock);
     /* The callback may have changed the queue; look again. */

@@ -219,6 +219,11 @@ slp_switch_trap(PyObject *m, PyObject *args)
     }
     int old = ts->switch_trap;
     ts->switch_trap += change;
+    /* Kills deferred while the trap was set may happen now. */
+    _PySlp_RunDeferredKills(ts);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
     return PyLong_FromLong(old);
 }
 

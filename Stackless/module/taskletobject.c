@@ -225,6 +225,9 @@ tasklet_init(PyObject *self, PyObject *args, PyObject *kwds)
 static PyObject *
 tasklet_setup(PyTaskletObject *t, PyObject *args, PyObject *kwds)
 {
+    if (_PySlp_CheckQueueChange(t->ts) < 0) {
+        return NULL;
+    }
     if (t->alive) {
         PyErr_SetString(PyExc_RuntimeError, "tasklet is alive");
         return NULL;
@@ -265,7 +268,7 @@ check_runnable(PyTaskletObject *t)
 static PyObject *
 tasklet_insert(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
 {
-    if (check_runnable(t) < 0) {
+    if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
         return NULL;
     }
     if (!t->in_ring) {
@@ -285,6 +288,9 @@ tasklet_remove(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
     if (is_current(t)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "The current tasklet cannot be removed.");
+        return NULL;
+    }
+    if (t->in_ring && _PySlp_CheckQueueChange(t->ts) < 0) {
         return NULL;
     }
     if (t->in_ring && t->ts != NULL) {
@@ -311,7 +317,7 @@ run_or_switch(PyTaskletObject *t, int remove)
             return NULL;
         }
         /* Another thread's tasklet runs next there (spec §3.2). */
-        if (check_runnable(t) < 0) {
+        if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
             return NULL;
         }
         if (!t->in_ring) {
@@ -597,6 +603,14 @@ tasklet_set_context(PyTaskletObject *t, PyObject *ctx)
         return NULL;
     }
     PyObject **slot = context_slot(t);
+    if (*slot != NULL && ((PyContext *)*slot)->ctx_entered) {
+        /* Context.run() in the tasklet's frames expects to find its
+           context again when it returns; else it stays entered for ever. */
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot replace the context of a tasklet while it "
+                        "is entered (inside Context.run())");
+        return NULL;
+    }
     Py_XSETREF(*slot, Py_NewRef(ctx));
     if (is_current(t)) {
         t->ts->tstate->context_ver++;
@@ -1065,10 +1079,12 @@ run_deferred_kills(void *Py_UNUSED(arg))
 {
     if (_PyInterpreterState_GET()->gc.collecting) {
         /* Run by a finaliser's Python code during the same collection:
-           too early to switch.  Stay queued until the collection ends. */
+           too early.  Come back once it is over. */
         (void)Py_AddPendingCall(run_deferred_kills, NULL);
         return 0;
     }
+    /* Where switching is not allowed for longer (inside a callback, a
+       switch trap), the kills wait for the next stackless operation. */
     PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
     if (ts != NULL) {
         _PySlp_RunDeferredKills(ts);
@@ -1076,9 +1092,9 @@ run_deferred_kills(void *Py_UNUSED(arg))
     return 0;
 }
 
-/* Resurrect t until it can be killed: the next stackless operation of
-   its thread does it, or in the main thread a pending call as soon as
-   the eval loop runs again. */
+/* Keep t alive until it can be killed: by the next stackless operation
+   of its thread, or in the main thread by a pending call as soon as the
+   eval loop runs again. */
 static void
 defer_kill(PyTaskletObject *t)
 {
@@ -1092,14 +1108,17 @@ defer_kill(PyTaskletObject *t)
         PyErr_FormatUnraisable("Exception ignored while deferring the "
                                "kill of an unreachable tasklet");
     }
-    else if (_Py_IsMainThread()) {
+    else if (ts->tstate == _PyThreadState_GET() && _Py_IsMainThread()) {
         (void)Py_AddPendingCall(run_deferred_kills, NULL);
     }
     PyErr_SetRaisedException(exc);
 }
 
-/* spec §14: a tasklet with C state is killed before it goes away, so its
-   cleanup code runs; one that refuses to die is kept in gc.garbage. */
+/* spec §14: a suspended tasklet is killed before it goes away, so its
+   cleanup code runs; one that refuses to die is kept in gc.garbage.
+   Where it cannot be killed now (another thread's tasklet, no switch
+   allowed: a collection, a callback, a switch trap), the kill is
+   deferred (D18). */
 static void
 tasklet_finalize(PyObject *self)
 {
@@ -1108,12 +1127,7 @@ tasklet_finalize(PyObject *self)
         return;
     }
     PyThreadState *tstate = _PyThreadState_GET();
-    if (t->ts->tstate != tstate || t->ts->in_schedule_cb) {
-        return;
-    }
-    if (_PyInterpreterState_GET()->gc.collecting) {
-        /* No switching while the collector runs: keep the tasklet alive
-           and kill it right after (D18). */
+    if (t->ts->tstate != tstate || !_PySlp_CanSwitchNow(t->ts)) {
         defer_kill(t);
         return;
     }

@@ -1,0 +1,262 @@
+"""Regressions of an adversarial review: wrong Python code must get a
+Python exception, never a crash, a hang or a tasklet lost without a word.
+
+Each class is one finding; cases that crashed before their fix run in a
+child interpreter (run_script), so that a regression fails one test
+instead of the whole suite.
+"""
+
+import contextvars
+import gc
+import sys
+import unittest
+
+import stackless
+
+from .support import StacklessTestCase, in_subprocess
+
+
+ENTERED = ('cannot replace the context of a tasklet while it is entered '
+           '(inside Context.run())')
+FROZEN = ('cannot change the run queue or a channel inside the schedule '
+          'callback')
+
+
+class ScheduleCallbackChangesQueueTest(StacklessTestCase):
+    """The schedule callback runs in the middle of a switch: the tasklet
+    leaving and the one about to run are chosen.  Changing the run queue
+    or a channel then is refused with RuntimeError (user guide,
+    "Callbacks and monitoring")."""
+
+    def test_remove_next_in_subprocess(self):
+        # Used to crash in the switch with a NULL target.
+        for how in ('stackless.run()', 'stackless.schedule()', 't.run()'):
+            with self.subTest(how=how):
+                out = self.run_script('''if 1:
+                    import stackless, sys
+                    errors = []
+                    def cb(prev, nxt):
+                        if prev is stackless.main:
+                            try:
+                                nxt.remove()
+                            except RuntimeError as e:
+                                errors.append(str(e))
+                    stackless.set_schedule_callback(cb)
+                    t = stackless.tasklet(lambda: None)()
+                    %s
+                    stackless.set_schedule_callback(None)
+                    stackless.run()
+                    print(t.alive, errors)
+                ''' % how)
+                self.assertEqual(out, ['False [%r]' % FROZEN])
+
+    @in_subprocess
+    def test_every_queue_change_is_refused(self):
+        ch = stackless.channel()
+        other = stackless.tasklet(lambda: None)().remove()
+        blocked = stackless.tasklet(ch.receive)()
+        stackless.run()
+        self.assertTrue(blocked.blocked)
+        queued = stackless.tasklet(lambda: None)()
+        attempts = {
+            'insert': other.insert,
+            'remove': queued.remove,
+            'setup': lambda: stackless.tasklet(lambda: None)(),
+            'kill pending': lambda: blocked.kill(pending=True),
+            'throw pending': lambda: blocked.throw(ValueError,
+                                                   pending=True),
+            'send': lambda: ch.send(1),
+            'receive': ch.receive,
+        }
+        seen = {}
+
+        def cb(prev, nxt):
+            if seen:
+                return
+            for name, attempt in attempts.items():
+                try:
+                    attempt()
+                except RuntimeError as e:
+                    seen[name] = str(e)
+                else:
+                    seen[name] = 'no error'
+        stackless.set_schedule_callback(cb)
+        t = stackless.tasklet(lambda: None)()
+        stackless.run()
+        stackless.set_schedule_callback(None)
+        self.assertFalse(t.alive or queued.alive or other.scheduled)
+        self.assertEqual(seen, {name: FROZEN for name in attempts})
+        # Nothing changed: the blocked tasklet still waits.
+        self.assertTrue(blocked.blocked)
+        self.assertEqual(ch.balance, -1)
+        ch.send(2)
+        self.assertFalse(blocked.alive)
+
+    def test_send_to_blocked_prev_in_subprocess(self):
+        # prev blocks on ch; the callback sends on ch, which would have
+        # woken prev in the middle of its own switch.
+        out = self.run_script('''if 1:
+            import stackless
+            ch = stackless.channel()
+            errors = []
+            def cb(prev, nxt):
+                if prev is not stackless.main and prev.blocked:
+                    try:
+                        ch.send('x')
+                    except RuntimeError as e:
+                        errors.append(str(e))
+            def receiver():
+                return ch.receive()
+            t = stackless.tasklet(receiver)()
+            stackless.set_schedule_callback(cb)
+            stackless.run()
+            stackless.set_schedule_callback(None)
+            print(t.blocked, len(errors))
+            ch.send('y')
+            print(t.alive)
+        ''')
+        self.assertEqual(out, ['True 1', 'False'])
+
+    def test_other_work_is_allowed(self):
+        # Reading state, making tasklets without scheduling them, binding.
+        log = []
+
+        def cb(prev, nxt):
+            log.append((stackless.getruncount(), nxt.scheduled,
+                        stackless.tasklet(len).alive))
+        stackless.set_schedule_callback(cb)
+        stackless.tasklet(lambda: None)()
+        stackless.run()
+        stackless.set_schedule_callback(None)
+        self.assertEqual(log, [(1, True, False), (1, True, False)])
+
+
+class CollectInScheduleCallbackTest(StacklessTestCase):
+    """gc.collect() inside the schedule callback finds unreachable
+    suspended tasklets; their kill is deferred, not dropped."""
+
+    def test_finally_runs(self):
+        out = self.run_script('''if 1:
+            import gc, stackless
+            log = []
+            def victim():
+                try:
+                    stackless.channel().receive()
+                finally:
+                    log.append('finally')
+            def make():
+                stackless.tasklet(victim)()
+                stackless.run()
+            make()
+            done = []
+            def cb(prev, nxt):
+                if not done:
+                    done.append(gc.collect())
+            stackless.set_schedule_callback(cb)
+            stackless.tasklet(lambda: None)()
+            stackless.run()
+            stackless.set_schedule_callback(None)
+            for i in range(3):
+                stackless.schedule()
+                gc.collect()
+            print(log)
+        ''')
+        self.assertEqual(out, ["['finally']"])
+
+
+class SetContextInContextRunTest(StacklessTestCase):
+    """set_context() on the current tasklet while a Context is entered
+    (Context.run) is refused: the Context would stay entered for ever."""
+
+    def test_refused_while_entered(self):
+        ctx = contextvars.Context()
+        other = contextvars.Context()
+        me = stackless.current
+        msg = []
+
+        def inside():
+            try:
+                me.set_context(other)
+            except RuntimeError as e:
+                msg.append(str(e))
+        ctx.run(inside)
+        self.assertEqual(msg, [ENTERED])
+        ctx.run(lambda: None)       # not left entered
+        other.run(lambda: None)
+
+    def test_suspended_tasklet_inside_run(self):
+        # A suspended tasklet inside Context.run: its context is the
+        # entered one, and replacing it is refused as well.
+        ctx = contextvars.Context()
+        other = contextvars.Context()
+        t = stackless.tasklet(ctx.run)(stackless.schedule_remove)
+        t.run()
+        self.assertTrue(t.paused)
+        self.assertRaises(RuntimeError, t.set_context, other)
+        t.insert()
+        stackless.run()
+        self.assertFalse(t.alive)
+        ctx.run(lambda: None)
+
+    def test_allowed_outside(self):
+        ctx = contextvars.Context()
+        var = contextvars.ContextVar('v')
+        ctx.run(var.set, 5)
+        saved = contextvars.copy_context()
+        t = stackless.tasklet(lambda: var.get())
+        self.assertIs(t.set_context(ctx), t)
+        me = stackless.current
+        me.set_context(ctx)
+        try:
+            self.assertEqual(var.get(), 5)
+        finally:
+            me.set_context(saved)
+        ctx.run(lambda: None)
+
+
+class ErrorHandlerKillsCurrentTest(StacklessTestCase):
+    """An error handler that raises TaskletExit (kills the current
+    tasklet) ends it quietly, as any TaskletExit does outside main."""
+
+    def test_kill_current(self):
+        def handler(exc_type, exc, tb):
+            stackless.current.kill()
+        stackless.set_error_handler(handler)
+
+        def f():
+            1 / 0
+        t = stackless.tasklet(f)()
+        stackless.run()             # no exception reaches run()
+        stackless.set_error_handler(None)
+        self.assertFalse(t.alive)
+
+    def test_raise_other(self):
+        # Any other exception raised by the handler goes to run().
+        def handler(exc_type, exc, tb):
+            raise KeyError('from handler')
+        stackless.set_error_handler(handler)
+        stackless.tasklet(lambda: 1 / 0)()
+        with self.assertRaises(KeyError):
+            stackless.run()
+        stackless.set_error_handler(None)
+
+    def test_system_exit_from_handler_off_main_thread(self):
+        out = self.run_script('''if 1:
+            import stackless, threading
+            def handler(*a):
+                raise SystemExit(3)
+            stackless.set_error_handler(handler)
+            ok = []
+            def body():
+                stackless.tasklet(lambda: 1 / 0)()
+                stackless.run()
+                ok.append(1)
+            th = threading.Thread(target=body)
+            th.start(); th.join()
+            print(ok)
+        ''')
+        self.assertEqual(out, ['[1]'])
+
+
+if __name__ == '__main__':
+    unittest.main()
