@@ -43,6 +43,7 @@
 #include "pycore_code.h"          // _PyCode_CODE()
 #include "pycore_object.h"        // _PyObject_HEAD_INIT()
 #include "pycore_opcode_metadata.h"  // _PyOpcode_Deopt
+#include "pycore_pyerrors.h"      // _PyErr_ClearExcState()
 #include "pycore_stackless.h"
 #include "opcode_ids.h"           // CALL
 
@@ -512,17 +513,31 @@ _PySlp_DispatchStart(void *value, void *arg)
 
 /* ------------------------------------------------------------------ */
 /* A parked tasklet's frames, dropped without running any code: it is
-   unbound, or its thread is gone (spec §11, orphans). */
+   unbound, or its thread is gone (spec §11, orphans).  A generator or
+   coroutine executing in the chain is closed on the way: its frame is
+   cleared and unlinked, so it is no longer running and its f_back does
+   not point into the frames freed here (user guide, "Ending a
+   tasklet"). */
 void
 _PySlp_DropFrames(PyTaskletObject *t)
 {
     _PyInterpreterFrame *f = t->state.current_frame;
     t->state.current_frame = NULL;
+    /* Innermost first: a generator's frame goes before the caller's
+       frame that holds the generator. */
     while (f != NULL) {
         _PyInterpreterFrame *prev = f->previous;
         if (f->owner == FRAME_OWNED_BY_THREAD) {
             _PyFrame_ClearExceptCode(f);
             Py_DECREF(f->f_executable);
+        }
+        else if (f->owner == FRAME_OWNED_BY_GENERATOR) {
+            PyGenObject *gen = _PyFrame_GetGenerator(f);
+            gen->gi_frame_state = FRAME_CLEARED;
+            f->previous = NULL;
+            gen->gi_exc_state.previous_item = NULL;
+            _PyFrame_ClearExceptCode(f);
+            _PyErr_ClearExcState(&gen->gi_exc_state);
         }
         f = prev;
     }

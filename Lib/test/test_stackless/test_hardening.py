@@ -258,5 +258,112 @@ class ErrorHandlerKillsCurrentTest(StacklessTestCase):
         self.assertEqual(out, ['[1]'])
 
 
+DROPPED_GENERATOR = '''if 1:
+    import stackless, sys, threading, types
+    how = %r
+    def gen(block):
+        if block:
+            stackless.schedule_remove()
+        yield 1
+    async def coro(block):
+        if block:
+            stackless.schedule_remove()
+    async def outer(block):
+        await coro(block)
+    @types.coroutine
+    def drive(co):
+        yield from co
+    def f(g):
+        for x in g:
+            pass
+    for i in range(3):
+        f(gen(False))           # FOR_ITER specialises: gen runs inline
+        f(drive(outer(False)))  # ... and SEND: so does the coroutine
+    if how.startswith('coro'):
+        G = outer(True)
+        arg = drive(G)
+    else:
+        G = arg = gen(True)
+    if how.endswith('orphan'):
+        box = []
+        def body():
+            t = stackless.tasklet(f)(arg)
+            t.run()
+            box.append(t)
+        th = threading.Thread(target=body)
+        th.start(); th.join()
+        t = box[0]
+        print(t.thread_id == -1, t.restorable)
+        t.kill()
+    else:
+        t = stackless.tasklet(f)(arg)
+        t.run()
+        print(t.paused, t.restorable)
+        if how.startswith('bind_f'):
+            t.bind(f, (gen(False),))
+        else:
+            t.bind(None)
+    print(G.gi_running if hasattr(G, 'gi_running') else G.cr_running,
+          G.gi_frame if hasattr(G, 'gi_frame') else G.cr_frame)
+    try:
+        G.send(None)
+    except StopIteration:
+        print('StopIteration')
+    except RuntimeError as e:
+        print(e)
+'''
+
+
+class DroppedFramesCloseGeneratorsTest(StacklessTestCase):
+    """A tasklet's frames dropped without running code (bind, kill of an
+    orphan) close the generators and coroutines executing in them: not
+    running, no frame, and no f_back into freed memory.  Only soft
+    tasklets can lose their frames that way (one with C state refuses to
+    be rebound), so the children run in the default, soft mode."""
+
+    def check(self, how, first, last):
+        out = self.run_script(DROPPED_GENERATOR % how, same_mode=False)
+        self.assertEqual(out[0], first)
+        self.assertEqual(out[1:], ['False None', last])
+
+    def test_bind_none(self):
+        self.check('bind_none', 'True True', 'StopIteration')
+
+    def test_bind_func(self):
+        self.check('bind_f', 'True True', 'StopIteration')
+
+    def test_orphan_kill(self):
+        self.check('gen_orphan', 'True True', 'StopIteration')
+
+    def test_coroutine(self):
+        self.check('coro_bind', 'True True',
+                   'cannot reuse already awaited coroutine')
+
+    def test_frame_back_under_dev_mode(self):
+        out = self.run_script('''if 1:
+            import stackless, gc
+            def gen():
+                stackless.schedule_remove()
+                yield 1
+            def f(g):
+                for x in g:
+                    pass
+            def warm():
+                yield 1
+            for i in range(3):
+                f(warm())
+            G = gen()
+            t = stackless.tasklet(f)(G)
+            t.run()
+            frame = G.gi_frame
+            t.bind(None)
+            for i in range(100):
+                stackless.tasklet(f)(iter(range(3)))
+            stackless.run()
+            print(frame.f_back, G.gi_frame)
+        ''', same_mode=False)
+        self.assertEqual(out, ['None None'])
+
+
 if __name__ == '__main__':
     unittest.main()
