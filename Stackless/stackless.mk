@@ -5,13 +5,23 @@
 # new C file here; no upstream patch is needed for it.
 
 STACKLESS_OBJS = \
+		Stackless/core/bomb.o \
+		Stackless/core/callbacks.o \
+		Stackless/core/channel.o \
 		Stackless/core/datastack.o \
-		Stackless/core/istate.o \
-		Stackless/core/scheduler.o \
+		Stackless/core/frames.o \
+		Stackless/core/kill.o \
+		Stackless/core/lifecycle.o \
+		Stackless/core/ring.o \
+		Stackless/core/savedstate.o \
+		Stackless/core/schedule.o \
+		Stackless/core/settings.o \
 		Stackless/core/softswitch.o \
+		Stackless/core/tasklet.o \
 		Stackless/core/threadstate.o \
-		Stackless/module/bombobject.o \
+		Stackless/core/transfer.o \
 		Stackless/module/channelobject.o \
+		Stackless/module/exceptionargs.o \
 		Stackless/module/stacklessmodule.o \
 		Stackless/module/taskletobject.o \
 		Stackless/platf/cstack.o \
@@ -20,7 +30,8 @@ STACKLESS_OBJS = \
 STACKLESS_HEADERS = \
 		$(srcdir)/Include/stackless_version.h \
 		$(srcdir)/Include/internal/pycore_stackless.h \
-		$(wildcard $(srcdir)/Stackless/*/*.h)
+		$(wildcard $(srcdir)/Stackless/*/*.h) \
+		$(wildcard $(srcdir)/Stackless/*/clinic/*.h)
 
 # An out-of-tree build directory has no Stackless/ subdirectories yet, and
 # configure does not know about them: create them here.

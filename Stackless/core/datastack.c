@@ -14,7 +14,7 @@
  * as a spare and hands it out again when it fits closely enough.
  */
 
-#include "slp_internal.h"
+#include "slp_core.h"
 #include "pycore_object.h"        // _PyObject_VirtualAlloc()
 
 /* CPython's minimum chunk (DATA_STACK_CHUNK_SIZE in pystate.c). */

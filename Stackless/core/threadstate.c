@@ -1,13 +1,13 @@
 /* Per-thread scheduler state: created on a thread's first use of
- * Stackless, ended when the thread state is cleared (spec §11, §14).
+ * Stackless, ended when the thread state is cleared (D11, D14, D17).
  *
- * Decision: one main tasklet per thread state, for its whole life.  The
- * original made a new main object for every outermost execution (each
- * statement at the interactive prompt); one object is simpler and keeps
- * `stackless.main` stable, which the spec leaves open.
+ * One main tasklet per thread state, for its whole life.  The original
+ * made a new main object for every outermost execution (each statement at
+ * the interactive prompt); one object is simpler and keeps
+ * `stackless.main` stable.
  */
 
-#include "slp_internal.h"
+#include "slp_core.h"
 
 void
 _PySlp_ThreadStateIncref(PySlp_ThreadState *ts)
@@ -26,49 +26,70 @@ _PySlp_ThreadStateDecref(PySlp_ThreadState *ts)
 
 /* The list of tasklets that have begun running and not ended, soft or
    with C state: those with C state must be killed when the thread ends,
-   and getuncollectables() reports them; at shutdown all are killed. */
+   getuncollectables() reports them, and at shutdown all are killed. */
 void
-_PySlp_CStateLink(PySlp_ThreadState *ts, PyTaskletObject *t)
+_PySlp_BegunLink(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
-    if (t->is_main || t->cs_next != NULL) {
+    if (t->is_main || t->begun_next != NULL) {
         return;
     }
-    if (ts->cstate_head == NULL) {
-        t->cs_next = t->cs_prev = t;
+    if (ts->begun_head == NULL) {
+        t->begun_next = t->begun_prev = t;
     }
     else {
-        PyTaskletObject *h = ts->cstate_head;
-        t->cs_next = h;
-        t->cs_prev = h->cs_prev;
-        h->cs_prev->cs_next = t;
-        h->cs_prev = t;
+        PyTaskletObject *h = ts->begun_head;
+        t->begun_next = h;
+        t->begun_prev = h->begun_prev;
+        h->begun_prev->begun_next = t;
+        h->begun_prev = t;
     }
-    ts->cstate_head = t;
+    ts->begun_head = t;
 }
 
 void
-_PySlp_CStateUnlink(PySlp_ThreadState *ts, PyTaskletObject *t)
+_PySlp_BegunUnlink(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
-    if (t->cs_next == NULL) {
+    if (t->begun_next == NULL) {
         return;
     }
-    if (t->cs_next == t) {
-        ts->cstate_head = NULL;
+    if (t->begun_next == t) {
+        ts->begun_head = NULL;
     }
     else {
-        t->cs_prev->cs_next = t->cs_next;
-        t->cs_next->cs_prev = t->cs_prev;
-        if (ts->cstate_head == t) {
-            ts->cstate_head = t->cs_next;
+        t->begun_prev->begun_next = t->begun_next;
+        t->begun_next->begun_prev = t->begun_prev;
+        if (ts->begun_head == t) {
+            ts->begun_head = t->begun_next;
         }
     }
-    t->cs_next = t->cs_prev = NULL;
+    t->begun_next = t->begun_prev = NULL;
+}
+
+/* The core's own types, readied on first use; the tasklet type is readied
+   with its Python face by the module, which every way in goes through. */
+static int
+ready_core_types(void)
+{
+    if (PyType_Ready(&_PySlp_UnwindType) < 0
+        || PyType_Ready(&PySlpBomb_Type) < 0) {
+        return -1;
+    }
+    if (!(PySlpTasklet_Type.tp_flags & Py_TPFLAGS_READY)) {
+        PyErr_SetString(PyExc_SystemError,
+                        "the stackless module is not initialised");
+        return -1;
+    }
+    return 0;
 }
 
 /* Must not be inlined: its frame address marks the C stack base. */
 Py_NO_INLINE PySlp_ThreadState *
 _PySlp_CreateThreadState(PyThreadState *tstate)
 {
+    PySlp_Settings *settings = _PySlp_GetSettings();
+    if (settings == NULL || ready_core_types() < 0) {
+        return NULL;
+    }
     PySlp_ThreadState *ts = PyMem_Calloc(1, sizeof(*ts));
     if (ts == NULL) {
         PyErr_NoMemory();
@@ -76,8 +97,9 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
     }
     ts->tstate = tstate;
     ts->thread_id = tstate->thread_id;
+    ts->settings = settings;
     ts->refcnt = 1;             /* the thread's own */
-    ts->pickle_flags = _PySlp_globals.pickle_flags_default;
+    ts->pickle_flags = settings->pickle_flags_default;
     /* Tasklets other than main run on the C stack below this point, and
        everything above it (our callers) stays main's.  The first use is
        usually shallow: a module-level call in a script or thread. */
@@ -88,7 +110,7 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
         PyMem_Free(ts);
         return NULL;
     }
-    PyTaskletObject *main = _PySlp_NewTasklet(&PySlpTasklet_Type, ts);
+    PyTaskletObject *main = _PySlp_TaskletNew(&PySlpTasklet_Type, ts);
     if (main == NULL) {
         Py_DECREF(ts->watchdogs);
         PyMem_Free(ts);
@@ -98,7 +120,7 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
     Py_CLEAR(main->state.context);
     main->is_main = 1;
     main->alive = 1;
-    main->started = 1;
+    main->has_cstack = 1;
     if (_PySlp_Hard(main) == NULL) {
         Py_DECREF(main);
         Py_DECREF(ts->watchdogs);
@@ -110,90 +132,23 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
     ts->current = (PyTaskletObject *)Py_NewRef(main);
     _PySlp_RingAppend(ts, main);
     ((_PyThreadStateImpl *)tstate)->stackless = ts;
-
-    PyObject *cb = _PySlp_globals.schedule_callback;
-    if (cb != NULL) {
-        Py_INCREF(cb);
-        ts->in_schedule_cb++;
-        PyObject *r = PyObject_CallFunctionObjArgs(cb, Py_None, main, NULL);
-        ts->in_schedule_cb--;
-        if (r == NULL) {
-            _PySlp_ReportCallbackError("Error in scheduling callback");
-        }
-        Py_XDECREF(r);
-        Py_DECREF(cb);
-    }
+    _PySlp_CallScheduleCallback(ts, NULL, main);
     return ts;
 }
 
-
-static int
-must_die(PyTaskletObject *t, int all)
-{
-    return t->alive && t->cs_next != NULL && (all || t->started);
-}
-
-/* Kill the calling thread's tasklets that hold C state (`all`: every one
-   that has begun), so that their cleanup code runs; give up on one that
-   refuses to die.  At thread end only C state forces a kill (spec §11:
-   the others become orphans a bind_thread() can revive); at interpreter
-   shutdown nothing could revive them, so they are all unwound. */
-static void
-kill_tasklets(PySlp_ThreadState *ts, int all)
-{
-    if (ts->current != ts->main) {
-        return;
-    }
-    PyObject *exc = PyErr_GetRaisedException();
-    int saved_trap = ts->switch_trap;
-    ts->switch_trap = 0;
-    for (int round = 0; round < 10; round++) {
-        /* Killing runs code that may start or end others: take a list. */
-        PyObject *victims = PyList_New(0);
-        PyTaskletObject *h = ts->cstate_head, *c = h;
-        while (victims != NULL && c != NULL) {
-            if (must_die(c, all)
-                && PyList_Append(victims, (PyObject *)c) < 0) {
-                Py_CLEAR(victims);
-            }
-            c = c->cs_next == h ? NULL : c->cs_next;
-        }
-        if (victims == NULL) {
-            PyErr_Clear();
-            break;
-        }
-        Py_ssize_t n = PyList_GET_SIZE(victims);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyTaskletObject *t =
-                (PyTaskletObject *)PyList_GET_ITEM(victims, i);
-            if (!must_die(t, all)) {
-                continue;
-            }
-            PyObject *r = _PySlp_Kill(t, 0);
-            if (r == NULL) {
-                PyErr_FormatUnraisable("Exception ignored while killing "
-                                       "a tasklet at thread exit");
-            }
-            Py_XDECREF(r);
-        }
-        Py_DECREF(victims);
-        if (n == 0) {
-            break;
-        }
-    }
-    ts->switch_trap = saved_trap;
-    PyErr_SetRaisedException(exc);
-}
-
+/* Py_FinalizeEx(), after the atexit handlers: every begun tasklet of the
+   main thread is killed (D28). */
 void
 _PySlp_Finalize(PyThreadState *tstate)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
     if (ts != NULL) {
-        kill_tasklets(ts, 1);
+        _PySlp_KillThreadTasklets(ts, 1);
     }
 }
 
+/* PyThreadState_Clear(): the thread's tasklets with C state are killed
+   (when it is the calling thread), the others orphaned. */
 void
 _PySlp_ThreadClear(PyThreadState *tstate)
 {
@@ -202,7 +157,7 @@ _PySlp_ThreadClear(PyThreadState *tstate)
         return;
     }
     if (tstate == _PyThreadState_GET()) {
-        kill_tasklets(ts, 0);
+        _PySlp_KillThreadTasklets(ts, 0);
     }
     if (ts->current != ts->main) {
         /* Only possible when another thread clears this one (at
@@ -210,7 +165,7 @@ _PySlp_ThreadClear(PyThreadState *tstate)
            thread state's own fields as they are. */
         Py_CLEAR(ts->current);
     }
-    /* The rest are orphaned (spec §11): out of the ring, frames kept. */
+    /* The rest are orphaned: out of the ring, frames kept. */
     while (ts->head != NULL) {
         PyTaskletObject *t = ts->head;
         _PySlp_RingRemove(ts, t);
@@ -229,6 +184,7 @@ _PySlp_ThreadClear(PyThreadState *tstate)
     Py_CLEAR(ts->soft_next);
     _PySlp_cstack_clear(&ts->dispatcher);
     _PySlp_ChunkClearSpare(ts);
+    ts->settings = NULL;
     _PySlp_ThreadStateDecref(ts);
 }
 

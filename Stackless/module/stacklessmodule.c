@@ -1,43 +1,92 @@
-/* The built-in `stackless` module (spec §2): scheduling functions,
- * callbacks, the atomic context manager and computed attributes.
+/* The built-in `stackless` module: scheduling functions, callbacks, the
+ * atomic context manager and computed attributes (user guide).
  *
  * It is compiled into the interpreter (Modules/config.c registers it), not
  * built as a shared library: the scheduler lives in the core and every
  * thread state refers to it, so it cannot be optional or loaded late.
+ *
+ * Argument Clinic writes the parsers (clinic/stacklessmodule.c.h, `make
+ * clinic`).  schedule(), schedule_remove() and run() parse by hand: they
+ * may switch softly, which needs the raw vectorcall arguments (D22).
  */
 
-#include "core/slp_internal.h"
+#define Py_BUILD_CORE_MODULE 1    /* clinic: keyword tuples made lazily */
+#include "slp_module.h"
 #include "stackless_version.h"
-#include "pycore_tuple.h"          // _PyTuple_FromArray()
+#include "pycore_modsupport.h"    // _PyArg_UnpackKeywords()
 
 #define PICKLEFLAGS_MASK 7
+
+/*[clinic input]
+module stackless
+class stackless.atomic "AtomicObject *" "&Atomic_Type"
+class stackless.StacklessModuleType "PyObject *" "&StacklessModule_Type"
+[clinic start generated code]*/
+/*[clinic end generated code: output=da39a3ee5e6b4b0d input=3122feecb96f5d8c]*/
+
+typedef struct {
+    PyObject_HEAD
+    int saved;
+} AtomicObject;
+
+static PyTypeObject Atomic_Type;
+
+#include "clinic/stacklessmodule.c.h"
 
 /* ------------------------------------------------------------------ */
 /* Scheduling functions */
 
+/*[clinic input]
+stackless.getcurrent
+
+Return the current tasklet of this thread.
+[clinic start generated code]*/
+
 static PyObject *
-slp_getcurrent(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_getcurrent_impl(PyObject *module)
+/*[clinic end generated code: output=ccbcf4e24c7af4e1 input=b5a834e196892885]*/
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     return ts ? Py_NewRef(ts->current) : NULL;
 }
 
+/*[clinic input]
+stackless.getmain
+
+Return the main tasklet of this thread.
+[clinic start generated code]*/
+
 static PyObject *
-slp_getmain(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_getmain_impl(PyObject *module)
+/*[clinic end generated code: output=2721cd4cf73e5be0 input=22f060627b0833b5]*/
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     return ts ? Py_NewRef(ts->main) : NULL;
 }
 
+/*[clinic input]
+stackless.getruncount
+
+Return the number of runnable tasklets, the current one included.
+[clinic start generated code]*/
+
 static PyObject *
-slp_getruncount(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_getruncount_impl(PyObject *module)
+/*[clinic end generated code: output=1db88ac9fd6504e2 input=f7fe1793c8186213]*/
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     return ts ? PyLong_FromSsize_t(ts->runcount) : NULL;
 }
 
+/*[clinic input]
+stackless.getcurrentid
+
+Return a cheap id of the current tasklet (main's is the thread id).
+[clinic start generated code]*/
+
 static PyObject *
-slp_getcurrentid(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_getcurrentid_impl(PyObject *module)
+/*[clinic end generated code: output=f3eea6ab935c5603 input=da3ff2bacda73fde]*/
 {
     PyThreadState *tstate = _PyThreadState_GET();
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
@@ -47,128 +96,138 @@ slp_getcurrentid(PyObject *m, PyObject *Py_UNUSED(ignored))
     return PyLong_FromVoidPtr(ts->current);
 }
 
-/* schedule(retval=<current>) and schedule_remove(): vectorcall, so that
-   a tasklet suspended in them has its calling frame's stack noted. */
+/* schedule(retval=<current>) and schedule_remove(): parsed by hand,
+   without allocation, keeping the raw arguments for a soft switch. */
 static PyObject *
 schedule_impl(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-              const char *name, int remove, void *cfunc)
+              _PyArg_Parser *parser, int remove, void *cfunc)
 {
-    PyObject *retval = NULL;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    if (nargs + nkw > 1) {
-        PyErr_Format(PyExc_TypeError,
-                     "%s() takes at most 1 argument (%zd given)", name,
-                     nargs + nkw);
+    PyObject *argsbuf[1] = {NULL};
+    PyObject *const *a = _PyArg_UnpackKeywords(args, nargs, NULL, kwnames,
+                                               parser, 0, 1, 0, argsbuf);
+    if (a == NULL) {
         return NULL;
     }
-    if (nargs == 1) {
-        retval = args[0];
-    }
-    else if (nkw == 1) {
-        if (!_PyUnicode_EqualToASCIIString(PyTuple_GET_ITEM(kwnames, 0),
-                                           "retval")) {
-            PyErr_Format(PyExc_TypeError,
-                         "%s() got an unexpected keyword argument '%U'",
-                         name, PyTuple_GET_ITEM(kwnames, 0));
-            return NULL;
-        }
-        retval = args[0];
-    }
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    PyObject *retval = nargs + nkw > 0 ? a[0] : NULL;
     _PySlp_NoteCall(args, nargs, nkw, cfunc);
     return _PySlp_ForgetCallArgs(_PySlp_Schedule(retval, remove));
 }
 
-static PyObject *slp_schedule_remove(PyObject *, PyObject *const *,
-                                     Py_ssize_t, PyObject *);
+static const char * const schedule_keywords[] = {"retval", NULL};
 
 static PyObject *
 slp_schedule(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames)
 {
-    return schedule_impl(args, nargs, kwnames, "schedule", 0,
+    static _PyArg_Parser parser = {.keywords = schedule_keywords,
+                                   .fname = "schedule"};
+    return schedule_impl(args, nargs, kwnames, &parser, 0,
                          (void *)slp_schedule);
 }
+
+PyDoc_STRVAR(slp_schedule__doc__,
+"schedule($module, /, retval=None)\n"
+"--\n"
+"\n"
+"Let the next runnable tasklet run; the caller stays runnable.\n"
+"\n"
+"Returns retval (the current tasklet if it is not given) when the caller\n"
+"runs again.");
 
 static PyObject *
 slp_schedule_remove(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                     PyObject *kwnames)
 {
-    return schedule_impl(args, nargs, kwnames, "schedule_remove", 1,
+    static _PyArg_Parser parser = {.keywords = schedule_keywords,
+                                   .fname = "schedule_remove"};
+    return schedule_impl(args, nargs, kwnames, &parser, 1,
                          (void *)slp_schedule_remove);
 }
 
-/* Parse vectorcall arguments as PyArg_ParseTupleAndKeywords() would;
-   for the stackless calls that are vectorcall only so that they can
-   switch softly (their arguments then lie on the caller's stack). */
-int
-_PySlp_ParseFast(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-                 const char *format, const char * const *kwlist, ...)
+PyDoc_STRVAR(slp_schedule_remove__doc__,
+"schedule_remove($module, /, retval=None)\n"
+"--\n"
+"\n"
+"Pause the caller and let the next runnable tasklet run.\n"
+"\n"
+"Returns retval (the current tasklet if it is not given) when the caller\n"
+"is made to run again.");
+
+/* An int argument of run(); `a` NULL means not given. */
+static int
+run_int_arg(PyObject *a, long *out)
 {
-    PyObject *tuple = _PyTuple_FromArray(args, nargs);
-    PyObject *dict = NULL;
-    if (tuple == NULL) {
+    if (a == NULL) {
         return 0;
     }
-    if (kwnames != NULL) {
-        dict = PyDict_New();
-        for (Py_ssize_t i = 0;
-             dict != NULL && i < PyTuple_GET_SIZE(kwnames); i++) {
-            if (PyDict_SetItem(dict, PyTuple_GET_ITEM(kwnames, i),
-                               args[nargs + i]) < 0) {
-                Py_CLEAR(dict);
-            }
-        }
-        if (dict == NULL) {
-            Py_DECREF(tuple);
-            return 0;
-        }
+    long v = PyLong_AsLong(a);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
     }
-    va_list va;
-    va_start(va, kwlist);
-    int ok = PyArg_VaParseTupleAndKeywords(tuple, dict, format,
-                                           (char **)kwlist, va);
-    va_end(va);
-    Py_DECREF(tuple);
-    Py_XDECREF(dict);
-    return ok;
+    *out = v;
+    return 0;
 }
 
-/* run(): vectorcall like schedule(), so that it can switch softly. */
 static PyObject *
 slp_run(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         PyObject *kwnames)
 {
-    static const char * const kwlist[] = {
+    static const char * const keywords[] = {
         "timeout", "threadblock", "soft", "ignore_nesting", "totaltimeout",
         NULL};
-    long timeout = 0;
-    int threadblock = 0, soft = 0, ignore_nesting = 0, totaltimeout = 0;
-    if ((nargs != 0 || kwnames != NULL)
-        && !_PySlp_ParseFast(args, nargs, kwnames, "|liiii:run", kwlist,
-                             &timeout, &threadblock, &soft, &ignore_nesting,
-                             &totaltimeout)) {
+    static _PyArg_Parser parser = {.keywords = keywords, .fname = "run"};
+    PyObject *argsbuf[5] = {NULL};
+    PyObject *const *a = _PyArg_UnpackKeywords(args, nargs, NULL, kwnames,
+                                               &parser, 0, 5, 0, argsbuf);
+    if (a == NULL) {
         return NULL;
     }
-    if (timeout > 0) {
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    Py_ssize_t given = nkw ? 5 : nargs;
+    long values[5] = {0, 0, 0, 0, 0};
+    for (Py_ssize_t i = 0; i < given; i++) {
+        if (run_int_arg(a[i], &values[i]) < 0) {
+            return NULL;
+        }
+    }
+    if (values[0] > 0) {
         PyErr_SetString(PyExc_NotImplementedError,
                         "pre-emptive run(timeout) is not implemented yet");
         return NULL;
     }
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     _PySlp_NoteCall(args, nargs, nkw, (void *)slp_run);
     return _PySlp_ForgetCallArgs(_PySlp_RunWatchdog());
 }
 
+PyDoc_STRVAR(slp_run__doc__,
+"run($module, /, timeout=0, threadblock=False, soft=False,\n"
+"    ignore_nesting=False, totaltimeout=False)\n"
+"--\n"
+"\n"
+"Run the runnable tasklets until none is left, then return.");
+
+/*[clinic input]
+stackless.get_thread_info
+
+    thread_id as idobj: object(c_default='NULL') = -1
+    flags: long = 0
+    /
+
+Return (main, current, runcount) of a thread (-1: the calling one).
+[clinic start generated code]*/
+
 static PyObject *
-slp_get_thread_info(PyObject *m, PyObject *args)
+stackless_get_thread_info_impl(PyObject *module, PyObject *idobj, long flags)
+/*[clinic end generated code: output=b8dfb89d0b5e9cb4 input=f2bcbbe290dc36ae]*/
 {
-    PyObject *idobj = NULL;
-    long flags = 0;
-    if (!PyArg_ParseTuple(args, "|O!l:get_thread_info", &PyLong_Type,
-                          &idobj, &flags)) {
+    PyThreadState *tstate = _PyThreadState_GET();
+    if (idobj != NULL && !PyLong_Check(idobj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "get_thread_info() argument 1 must be int, not %T",
+                     idobj);
         return NULL;
     }
-    PyThreadState *tstate = _PyThreadState_GET();
     if (idobj != NULL) {
         long long id = PyLong_AsLongLong(idobj);
         if (id == -1 && PyErr_Occurred()) {
@@ -206,13 +265,21 @@ slp_get_thread_info(PyObject *m, PyObject *args)
                          ts->runcount);
 }
 
+/*[clinic input]
+stackless.switch_trap
+
+    change: int = 0
+
+Add change to this thread's switch trap; return the previous level.
+
+While the level is not zero, every switch to another tasklet raises
+RuntimeError.
+[clinic start generated code]*/
+
 static PyObject *
-slp_switch_trap(PyObject *m, PyObject *args)
+stackless_switch_trap_impl(PyObject *module, int change)
+/*[clinic end generated code: output=1649bac040280dc5 input=eb94aaf962641ee2]*/
 {
-    int change = 0;
-    if (!PyArg_ParseTuple(args, "|i:switch_trap", &change)) {
-        return NULL;
-    }
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
         return NULL;
@@ -228,7 +295,14 @@ slp_switch_trap(PyObject *m, PyObject *args)
 }
 
 /* ------------------------------------------------------------------ */
-/* Callbacks (spec §2.2, §7) */
+/* Callbacks: interpreter-wide, one set per interpreter (D31) */
+
+static PySlp_Settings *
+settings(void)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    return ts ? ts->settings : NULL;
+}
 
 static PyObject *
 set_callback(PyObject **slot, PyObject *cb, const char *msg)
@@ -242,72 +316,138 @@ set_callback(PyObject **slot, PyObject *cb, const char *msg)
     return old ? old : Py_NewRef(Py_None);
 }
 
-static PyObject *
-slp_set_schedule_callback(PyObject *m, PyObject *cb)
-{
-    return set_callback(&_PySlp_globals.schedule_callback, cb,
-                        "schedule callback must be callable");
-}
+/*[clinic input]
+stackless.set_schedule_callback
+
+    callable as cb: object
+    /
+
+Install cb(prev, next), called before every switch; return the old one.
+
+None removes it.
+[clinic start generated code]*/
 
 static PyObject *
-slp_get_schedule_callback(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_set_schedule_callback(PyObject *module, PyObject *cb)
+/*[clinic end generated code: output=99544272162d4438 input=a427efd33bb76a37]*/
 {
-    PyObject *cb = _PySlp_globals.schedule_callback;
-    return Py_NewRef(cb ? cb : Py_None);
+    PySlp_Settings *s = settings();
+    return s ? set_callback(&s->schedule_callback, cb,
+                            "schedule callback must be callable") : NULL;
 }
 
-static PyObject *
-slp_set_channel_callback(PyObject *m, PyObject *cb)
-{
-    return set_callback(&_PySlp_globals.channel_callback, cb,
-                        "channel callback must be callable");
-}
+/*[clinic input]
+stackless.get_schedule_callback
+
+Return the schedule callback, or None.
+[clinic start generated code]*/
 
 static PyObject *
-slp_get_channel_callback(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_get_schedule_callback_impl(PyObject *module)
+/*[clinic end generated code: output=92e5b157fc97c1fa input=6ab44fe7a789b2c7]*/
 {
-    PyObject *cb = _PySlp_globals.channel_callback;
-    return Py_NewRef(cb ? cb : Py_None);
-}
-
-static PyObject *
-slp_set_error_handler(PyObject *m, PyObject *args)
-{
-    PyObject *handler = Py_None;
-    if (!PyArg_ParseTuple(args, "|O:set_error_handler", &handler)) {
+    PySlp_Settings *s = settings();
+    if (s == NULL) {
         return NULL;
     }
-    return set_callback(&_PySlp_globals.error_handler, handler,
-                        "error handler must be callable");
+    PyObject *cb = s->schedule_callback;
+    return Py_NewRef(cb ? cb : Py_None);
+}
+
+/*[clinic input]
+stackless.set_channel_callback
+
+    callable as cb: object
+    /
+
+Install cb(channel, tasklet, sending, willblock); return the old one.
+
+It is called before every channel action.  None removes it.
+[clinic start generated code]*/
+
+static PyObject *
+stackless_set_channel_callback(PyObject *module, PyObject *cb)
+/*[clinic end generated code: output=014cce2e6a1e8325 input=ca85abb0f81ae79d]*/
+{
+    PySlp_Settings *s = settings();
+    return s ? set_callback(&s->channel_callback, cb,
+                            "channel callback must be callable") : NULL;
+}
+
+/*[clinic input]
+stackless.get_channel_callback
+
+Return the channel callback, or None.
+[clinic start generated code]*/
+
+static PyObject *
+stackless_get_channel_callback_impl(PyObject *module)
+/*[clinic end generated code: output=82b31a5bb183e64b input=7424777291a9f7d8]*/
+{
+    PySlp_Settings *s = settings();
+    if (s == NULL) {
+        return NULL;
+    }
+    PyObject *cb = s->channel_callback;
+    return Py_NewRef(cb ? cb : Py_None);
+}
+
+/*[clinic input]
+stackless.set_error_handler
+
+    handler: object = None
+    /
+
+Install handler(type, value, traceback) for tasklets' unhandled errors.
+
+Returns the old one; None removes it.
+[clinic start generated code]*/
+
+static PyObject *
+stackless_set_error_handler_impl(PyObject *module, PyObject *handler)
+/*[clinic end generated code: output=0958d4dbd5590835 input=a9a2a6d27b04f891]*/
+{
+    PySlp_Settings *s = settings();
+    return s ? set_callback(&s->error_handler, handler,
+                            "error handler must be callable") : NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* Switching mode, pickle flags */
 
+/*[clinic input]
+stackless.enable_softswitch
+
+    flag: object
+    /
+
+Turn soft switching on or off; return the previous setting.
+
+None only asks.
+[clinic start generated code]*/
+
 static PyObject *
-slp_enable_softswitch(PyObject *m, PyObject *flag)
+stackless_enable_softswitch(PyObject *module, PyObject *flag)
+/*[clinic end generated code: output=287d663327b0bf4e input=7bb5367447e1ab3f]*/
 {
-    int old = _PySlp_globals.softswitch;
+    PySlp_Settings *s = settings();
+    if (s == NULL) {
+        return NULL;
+    }
+    int old = s->softswitch;
     if (flag != Py_None) {
         int v = PyObject_IsTrue(flag);
         if (v < 0) {
             return NULL;
         }
-        /* Recorded; until soft switching exists every switch is hard. */
-        _PySlp_globals.softswitch = v;
+        s->softswitch = v;
     }
     return PyBool_FromLong(old);
 }
 
 static PyObject *
-update_flags(long *slot, PyObject *args, PyObject *kwds, const char *fmt,
-             char **kwlist)
+update_flags(long *slot, long value, long mask)
 {
-    long value = -1, mask = -1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, fmt, kwlist,
-                                     &value, &mask)) {
-        return NULL;
-    }
     long old = *slot;
     if (value == -1) {
         return PyLong_FromLong(old);
@@ -321,31 +461,56 @@ update_flags(long *slot, PyObject *args, PyObject *kwds, const char *fmt,
     return PyLong_FromLong(old);
 }
 
-static PyObject *
-slp_pickle_flags(PyObject *m, PyObject *args, PyObject *kwds)
-{
-    static char *kwlist[] = {"new_flags", "mask", NULL};
-    PySlp_ThreadState *ts = _PySlp_GetThreadState();
-    if (ts == NULL) {
-        return NULL;
-    }
-    return update_flags(&ts->pickle_flags, args, kwds, "|ll:pickle_flags",
-                        kwlist);
-}
+/*[clinic input]
+stackless.pickle_flags
+
+    new_flags: long = -1
+    mask: long = -1
+
+Set this thread's pickle flags to (old & ~mask) | (new_flags & mask).
+
+Returns the old flags; -1 changes nothing.
+[clinic start generated code]*/
 
 static PyObject *
-slp_pickle_flags_default(PyObject *m, PyObject *args, PyObject *kwds)
+stackless_pickle_flags_impl(PyObject *module, long new_flags, long mask)
+/*[clinic end generated code: output=1aefd0e144e3caac input=74a8ed00eda65faf]*/
 {
-    static char *kwlist[] = {"new_default", "mask", NULL};
-    return update_flags(&_PySlp_globals.pickle_flags_default, args, kwds,
-                        "|ll:pickle_flags_default", kwlist);
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    return ts ? update_flags(&ts->pickle_flags, new_flags, mask) : NULL;
+}
+
+/*[clinic input]
+stackless.pickle_flags_default
+
+    new_default: long = -1
+    mask: long = -1
+
+Set the pickle flags new threads start with, as pickle_flags() does.
+[clinic start generated code]*/
+
+static PyObject *
+stackless_pickle_flags_default_impl(PyObject *module, long new_default,
+                                    long mask)
+/*[clinic end generated code: output=5b6f084054cd9f90 input=5770d80d1e057fd0]*/
+{
+    PySlp_Settings *s = settings();
+    return s ? update_flags(&s->pickle_flags_default, new_default, mask)
+             : NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* Miscellaneous */
 
+/*[clinic input]
+stackless.getdebug
+
+Return True for a debug build of the interpreter.
+[clinic start generated code]*/
+
 static PyObject *
-slp_getdebug(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_getdebug_impl(PyObject *module)
+/*[clinic end generated code: output=2283e93647e5833c input=eaf12674fe96de30]*/
 {
 #ifdef Py_DEBUG
     Py_RETURN_TRUE;
@@ -354,8 +519,15 @@ slp_getdebug(PyObject *m, PyObject *Py_UNUSED(ignored))
 #endif
 }
 
+/*[clinic input]
+stackless.getuncollectables
+
+Return the suspended tasklets that hold C state (a saved C stack).
+[clinic start generated code]*/
+
 static PyObject *
-slp_getuncollectables(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_getuncollectables_impl(PyObject *module)
+/*[clinic end generated code: output=1ac756d6958120f8 input=c446c316b8e99eb5]*/
 {
     PyObject *list = PyList_New(0);
     if (list == NULL) {
@@ -365,23 +537,30 @@ slp_getuncollectables(PyObject *m, PyObject *Py_UNUSED(ignored))
     PyThreadState *t = PyInterpreterState_ThreadHead(interp);
     for (; t != NULL; t = PyThreadState_Next(t)) {
         PySlp_ThreadState *ts = _PySlp_TS(t);
-        PyTaskletObject *h = ts ? ts->cstate_head : NULL;
+        PyTaskletObject *h = ts ? ts->begun_head : NULL;
         PyTaskletObject *c = h;
         while (c != NULL) {
             /* The list holds soft tasklets too: only C state counts. */
-            if (c != ts->current && c->started
+            if (c != ts->current && c->has_cstack
                 && PyList_Append(list, (PyObject *)c) < 0) {
                 Py_DECREF(list);
                 return NULL;
             }
-            c = c->cs_next == h ? NULL : c->cs_next;
+            c = c->begun_next == h ? NULL : c->begun_next;
         }
     }
     return list;
 }
 
+/*[clinic input]
+stackless.getthreads
+
+Return the ids of all threads of the interpreter, oldest first.
+[clinic start generated code]*/
+
 static PyObject *
-slp_getthreads(PyObject *m, PyObject *Py_UNUSED(ignored))
+stackless_getthreads_impl(PyObject *module)
+/*[clinic end generated code: output=acf4f0b0807b8dda input=fb9c0a46f58018dd]*/
 {
     PyObject *list = PyList_New(0);
     if (list == NULL) {
@@ -405,19 +584,22 @@ slp_getthreads(PyObject *m, PyObject *Py_UNUSED(ignored))
 /* ------------------------------------------------------------------ */
 /* atomic: a context manager over the current tasklet's atomic flag */
 
-typedef struct {
-    PyObject_HEAD
-    int saved;
-} AtomicObject;
-
 static PyObject *
 atomic_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
+    /* Arguments are ignored. */
     return type->tp_alloc(type, 0);
 }
 
+/*[clinic input]
+stackless.atomic.__enter__
+
+Make the current tasklet atomic, remembering its old flag.
+[clinic start generated code]*/
+
 static PyObject *
-atomic_enter(AtomicObject *self, PyObject *Py_UNUSED(ignored))
+stackless_atomic___enter___impl(AtomicObject *self)
+/*[clinic end generated code: output=96c6d6d8caa17767 input=f36ad823b627fcc7]*/
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
@@ -428,8 +610,21 @@ atomic_enter(AtomicObject *self, PyObject *Py_UNUSED(ignored))
     return Py_NewRef(self);
 }
 
+/*[clinic input]
+stackless.atomic.__exit__
+
+    exc_type: object
+    exc_value: object
+    traceback: object
+    /
+
+Give the current tasklet its old atomic flag back.
+[clinic start generated code]*/
+
 static PyObject *
-atomic_exit(AtomicObject *self, PyObject *args)
+stackless_atomic___exit___impl(AtomicObject *self, PyObject *exc_type,
+                               PyObject *exc_value, PyObject *traceback)
+/*[clinic end generated code: output=23a56ba752d6e9d6 input=8480de1a94a9f103]*/
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
@@ -440,8 +635,8 @@ atomic_exit(AtomicObject *self, PyObject *args)
 }
 
 static PyMethodDef atomic_methods[] = {
-    {"__enter__", (PyCFunction)atomic_enter, METH_NOARGS, NULL},
-    {"__exit__", (PyCFunction)atomic_exit, METH_VARARGS, NULL},
+    STACKLESS_ATOMIC___ENTER___METHODDEF
+    STACKLESS_ATOMIC___EXIT___METHODDEF
     {NULL, NULL},
 };
 
@@ -450,8 +645,9 @@ static PyTypeObject Atomic_Type = {
     .tp_name = "stackless.atomic",
     .tp_basicsize = sizeof(AtomicObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = PyDoc_STR("with atomic(): the current tasklet is atomic "
-                        "inside the block"),
+    .tp_doc = PyDoc_STR("atomic(*args, **kwargs)\n--\n\n"
+                        "with atomic(): the current tasklet is atomic "
+                        "inside the block.  Arguments are ignored."),
     .tp_methods = atomic_methods,
     .tp_new = atomic_new,
 };
@@ -462,37 +658,37 @@ static PyTypeObject Atomic_Type = {
 static PyObject *
 mod_get_current(PyObject *m, void *c)
 {
-    return slp_getcurrent(m, NULL);
+    return stackless_getcurrent_impl(m);
 }
 
 static PyObject *
 mod_get_main(PyObject *m, void *c)
 {
-    return slp_getmain(m, NULL);
+    return stackless_getmain_impl(m);
 }
 
 static PyObject *
 mod_get_runcount(PyObject *m, void *c)
 {
-    return slp_getruncount(m, NULL);
+    return stackless_getruncount_impl(m);
 }
 
 static PyObject *
 mod_get_threads(PyObject *m, void *c)
 {
-    return slp_getthreads(m, NULL);
+    return stackless_getthreads_impl(m);
 }
 
 static PyObject *
 mod_get_uncollectables(PyObject *m, void *c)
 {
-    return slp_getuncollectables(m, NULL);
+    return stackless_getuncollectables_impl(m);
 }
 
 static PyObject *
 mod_get_debug(PyObject *m, void *c)
 {
-    return slp_getdebug(m, NULL);
+    return stackless_getdebug_impl(m);
 }
 
 static PyObject *
@@ -511,13 +707,39 @@ mod_set_tracing_state(PyObject *m, PyObject *v, void *c)
         return -1;
     }
     ts->pickle_flags = (ts->pickle_flags & ~1L) | on;
-    _PySlp_globals.pickle_flags_default =
-        (_PySlp_globals.pickle_flags_default & ~1L) | on;
+    ts->settings->pickle_flags_default =
+        (ts->settings->pickle_flags_default & ~1L) | on;
     return 0;
 }
 
+/*[clinic input]
+stackless.StacklessModuleType.__reduce__ as mod_reduce
+
+    self: self(type="PyObject *")
+
+The module pickles by name.
+[clinic start generated code]*/
+
 static PyObject *
-mod_reduce(PyObject *m, PyObject *Py_UNUSED(ignored))
+mod_reduce_impl(PyObject *self)
+/*[clinic end generated code: output=39a951b8cf259819 input=490298393ed016d0]*/
+{
+    return PyUnicode_FromString("stackless");
+}
+
+/*[clinic input]
+stackless.StacklessModuleType.__reduce_ex__ as mod_reduce_ex
+
+    self: self(type="PyObject *")
+    protocol: object
+    /
+
+The module pickles by name.
+[clinic start generated code]*/
+
+static PyObject *
+mod_reduce_ex(PyObject *self, PyObject *protocol)
+/*[clinic end generated code: output=9e5b166525449eba input=b9fdf8e3686ae92a]*/
 {
     return PyUnicode_FromString("stackless");
 }
@@ -537,8 +759,8 @@ static PyGetSetDef module_getset[] = {
 };
 
 static PyMethodDef module_type_methods[] = {
-    {"__reduce__", (PyCFunction)mod_reduce, METH_NOARGS, NULL},
-    {"__reduce_ex__", (PyCFunction)mod_reduce, METH_O, NULL},
+    MOD_REDUCE_METHODDEF
+    MOD_REDUCE_EX_METHODDEF
     {NULL, NULL},
 };
 
@@ -559,58 +781,31 @@ PyDoc_STRVAR(stackless_doc,
 \n\
 This is the built-in module of Stackless Python " STACKLESS_VERSION ".");
 
-#define KW METH_VARARGS | METH_KEYWORDS
 #define FN(f) (PyCFunction)(void (*)(void))(f)
+#define FASTCALL_KW (METH_FASTCALL | METH_KEYWORDS)
 
 static PyMethodDef stackless_methods[] = {
-    {"getcurrent", slp_getcurrent, METH_NOARGS,
-     PyDoc_STR("getcurrent() -> the current tasklet of this thread")},
-    {"getmain", slp_getmain, METH_NOARGS,
-     PyDoc_STR("getmain() -> the main tasklet of this thread")},
-    {"getruncount", slp_getruncount, METH_NOARGS,
-     PyDoc_STR("getruncount() -> runnable tasklets, the current one "
-               "included")},
-    {"getcurrentid", slp_getcurrentid, METH_NOARGS,
-     PyDoc_STR("getcurrentid() -> a cheap id of the current tasklet")},
-    {"schedule", FN(slp_schedule), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("schedule(retval=current): let the next tasklet run")},
-    {"schedule_remove", FN(slp_schedule_remove),
-     METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("schedule_remove(retval=current): pause and let the next "
-               "tasklet run")},
-    {"run", FN(slp_run), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("run(timeout=0, ...): run the other tasklets until none "
-               "is runnable")},
-    {"get_thread_info", slp_get_thread_info, METH_VARARGS,
-     PyDoc_STR("get_thread_info(thread_id=-1) -> (main, current, "
-               "runcount)")},
-    {"switch_trap", slp_switch_trap, METH_VARARGS,
-     PyDoc_STR("switch_trap(change=0) -> previous level; non-zero forbids "
-               "switching")},
-    {"set_schedule_callback", slp_set_schedule_callback, METH_O,
-     PyDoc_STR("set_schedule_callback(callable) -> previous callback")},
-    {"get_schedule_callback", slp_get_schedule_callback, METH_NOARGS,
-     PyDoc_STR("get_schedule_callback() -> callback or None")},
-    {"set_channel_callback", slp_set_channel_callback, METH_O,
-     PyDoc_STR("set_channel_callback(callable) -> previous callback")},
-    {"get_channel_callback", slp_get_channel_callback, METH_NOARGS,
-     PyDoc_STR("get_channel_callback() -> callback or None")},
-    {"set_error_handler", slp_set_error_handler, METH_VARARGS,
-     PyDoc_STR("set_error_handler(handler=None) -> previous handler")},
-    {"enable_softswitch", slp_enable_softswitch, METH_O,
-     PyDoc_STR("enable_softswitch(flag) -> previous setting; None "
-               "queries")},
-    {"pickle_flags", FN(slp_pickle_flags), KW,
-     PyDoc_STR("pickle_flags(new_flags=-1, mask=-1) -> previous flags")},
-    {"pickle_flags_default", FN(slp_pickle_flags_default), KW,
-     PyDoc_STR("pickle_flags_default(new_default=-1, mask=-1) -> "
-               "previous")},
-    {"getdebug", slp_getdebug, METH_NOARGS,
-     PyDoc_STR("getdebug() -> True for a debug build")},
-    {"getuncollectables", slp_getuncollectables, METH_NOARGS,
-     PyDoc_STR("getuncollectables() -> tasklets holding C state")},
-    {"getthreads", slp_getthreads, METH_NOARGS,
-     PyDoc_STR("getthreads() -> ids of all threads, oldest first")},
+    STACKLESS_GETCURRENT_METHODDEF
+    STACKLESS_GETMAIN_METHODDEF
+    STACKLESS_GETRUNCOUNT_METHODDEF
+    STACKLESS_GETCURRENTID_METHODDEF
+    {"schedule", FN(slp_schedule), FASTCALL_KW, slp_schedule__doc__},
+    {"schedule_remove", FN(slp_schedule_remove), FASTCALL_KW,
+     slp_schedule_remove__doc__},
+    {"run", FN(slp_run), FASTCALL_KW, slp_run__doc__},
+    STACKLESS_GET_THREAD_INFO_METHODDEF
+    STACKLESS_SWITCH_TRAP_METHODDEF
+    STACKLESS_SET_SCHEDULE_CALLBACK_METHODDEF
+    STACKLESS_GET_SCHEDULE_CALLBACK_METHODDEF
+    STACKLESS_SET_CHANNEL_CALLBACK_METHODDEF
+    STACKLESS_GET_CHANNEL_CALLBACK_METHODDEF
+    STACKLESS_SET_ERROR_HANDLER_METHODDEF
+    STACKLESS_ENABLE_SOFTSWITCH_METHODDEF
+    STACKLESS_PICKLE_FLAGS_METHODDEF
+    STACKLESS_PICKLE_FLAGS_DEFAULT_METHODDEF
+    STACKLESS_GETDEBUG_METHODDEF
+    STACKLESS_GETUNCOLLECTABLES_METHODDEF
+    STACKLESS_GETTHREADS_METHODDEF
     {NULL, NULL, 0, NULL},
 };
 
@@ -618,7 +813,7 @@ static int
 stackless_exec(PyObject *m)
 {
     if (PyType_Ready(&StacklessModule_Type) < 0
-        || _PySlp_SoftSwitchInit() < 0) {
+        || _PySlp_TaskletTypeReady() < 0) {
         return -1;
     }
     if (!PyObject_TypeCheck(m, &PyModule_Type)
@@ -660,8 +855,9 @@ stackless_exec(PyObject *m)
 
 static PyModuleDef_Slot stackless_slots[] = {
     {Py_mod_exec, stackless_exec},
-    /* Callbacks and types are process-wide, so are the schedulers' hooks
-       into every thread state: one interpreter only, for now. */
+    /* The settings are per interpreter (D31), but the types are static
+       and shared: interpreters with a GIL of their own may not import
+       it; legacy sub-interpreters, sharing the main GIL, may. */
     {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
     {0, NULL},
 };

@@ -1,227 +1,78 @@
-/* stackless.tasklet (spec §3, §4): construction, binding, the methods
- * that move a tasklet between states, and its attributes.  The moves
- * themselves are in core/scheduler.c. */
+/* stackless.tasklet's Python face: its methods and attributes (user
+ * guide, "Tasklets").  The object itself, its life cycle and every state
+ * change are the core's (core/tasklet.c, core/schedule.c, core/kill.c);
+ * this file parses arguments, reads attributes and attaches both to the
+ * type when the module is made.
+ *
+ * Argument Clinic writes the parsers (clinic/taskletobject.c.h, `make
+ * clinic`).  run(), switch(), kill() and throw() parse by hand: they may
+ * switch softly, which needs the raw vectorcall arguments (D22).
+ */
 
-#include "core/slp_internal.h"
+#define Py_BUILD_CORE_MODULE 1    /* clinic: keyword tuples made lazily */
+#include "slp_module.h"
 #include "pycore_ceval.h"         // _PyEval_SetTrace()
-#include "pycore_call.h"          // _PyObject_MakeTpCall()
 #include "pycore_context.h"       // PyContext
+#include "pycore_modsupport.h"    // _PyArg_UnpackKeywords()
 
-static PyObject *
-no_thread(void)
-{
-    PyErr_SetString(PyExc_RuntimeError, "tasklet has no thread");
-    return NULL;
-}
+/*[clinic input]
+module stackless
+class stackless.tasklet "PyTaskletObject *" "&PySlpTasklet_Type"
+[clinic start generated code]*/
+/*[clinic end generated code: output=da39a3ee5e6b4b0d input=a98a09c9446014ba]*/
 
-static int
-has_thread(PyTaskletObject *t)
-{
-    return t->ts != NULL && t->ts->tstate != NULL;
-}
-
-static int
-is_current(PyTaskletObject *t)
-{
-    return has_thread(t) && t->ts->current == t;
-}
-
-/* Suspended with a saved C stack. */
-static int
-has_cstate(PyTaskletObject *t)
-{
-    return t->started && t->alive && !is_current(t);
-}
-
-/* Suspended with frames: parked softly or with a saved C stack. */
-static int
-has_frames(PyTaskletObject *t)
-{
-    return (t->started || t->soft) && t->alive && !is_current(t);
-}
-
-PyTaskletObject *
-_PySlp_NewTasklet(PyTypeObject *type, PySlp_ThreadState *ts)
-{
-    PyTaskletObject *t = (PyTaskletObject *)type->tp_alloc(type, 0);
-    if (t == NULL) {
-        return NULL;
-    }
-    t->ts = ts;
-    _PySlp_ThreadStateIncref(ts);
-    t->thread_id = ts->thread_id;
-    t->tempval = Py_NewRef(Py_None);
-    _PySlp_IState_Init(t, ts);
-    /* spec §13 (project decision): a new tasklet starts in a copy of its
-       creator's context, as an asyncio task does. */
-    t->state.context = PyContext_CopyCurrent();
-    if (t->state.context == NULL) {
-        Py_DECREF(t);
-        return NULL;
-    }
-    return t;
-}
-
-static PyObject *
-tasklet_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-    /* Arguments are for __init__ (bind). */
-    PySlp_ThreadState *ts = _PySlp_GetThreadState();
-    if (ts == NULL) {
-        return NULL;
-    }
-    return (PyObject *)_PySlp_NewTasklet(type, ts);
-}
+#include "clinic/taskletobject.c.h"
 
 /* ------------------------------------------------------------------ */
 /* bind / setup */
 
-static PyObject *
-do_bind(PyTaskletObject *t, PyObject *func, PyObject *args, PyObject *kwargs)
-{
-    if (func == Py_None) {
-        func = NULL;
-    }
-    if (args == Py_None) {
-        args = NULL;
-    }
-    if (kwargs == Py_None) {
-        kwargs = NULL;
-    }
-    if (func != NULL && !PyCallable_Check(func)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "tasklet function must be a callable or None");
-        return NULL;
-    }
-    if (is_current(t)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "can't (re)bind the current tasklet");
-        return NULL;
-    }
-    if (t->in_ring || t->blocked) {
-        PyErr_SetString(PyExc_RuntimeError, "tasklet is scheduled");
-        return NULL;
-    }
-    if (has_cstate(t)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "tasklet has C state on its stack");
-        return NULL;
-    }
-    if (t->is_main && args == NULL && kwargs == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "can't unbind the main tasklet");
-        return NULL;
-    }
-    if (t->soft) {
-        /* A paused soft tasklet: its old frames go, no cleanup runs. */
-        _PySlp_DropFrames(t);
-        _PySlp_IState_Clear(t);
-        t->alive = 0;
-    }
-    if (args == NULL && kwargs == NULL) {
-        /* Unbound or bound: tempval holds the callable. */
-        Py_CLEAR(t->func);
-        Py_CLEAR(t->args);
-        Py_CLEAR(t->kwargs);
-        t->alive = 0;
-        Py_XSETREF(t->tempval, Py_NewRef(func ? func : Py_None));
-        Py_RETURN_NONE;
-    }
-    if (func == NULL) {
-        func = t->func ? t->func : t->tempval;
-        if (func == NULL || func == Py_None || !PyCallable_Check(func)) {
-            PyErr_SetString(PyExc_RuntimeError,
-                            "the tasklet was not bound to a function");
-            return NULL;
-        }
-    }
-    if (!has_thread(t)) {
-        return no_thread();
-    }
-    PyObject *a = args ? PySequence_Tuple(args) : PyTuple_New(0);
-    if (a == NULL) {
-        return NULL;
-    }
-    PyObject *kw = NULL;
-    if (kwargs != NULL) {
-        if (!PyDict_Check(kwargs)) {
-            Py_DECREF(a);
-            PyErr_SetString(PyExc_TypeError, "kwargs must be a dict");
-            return NULL;
-        }
-        kw = PyDict_Copy(kwargs);
-        if (kw == NULL) {
-            Py_DECREF(a);
-            return NULL;
-        }
-    }
-    Py_INCREF(func);
-    Py_XSETREF(t->func, func);
-    Py_XSETREF(t->args, a);
-    Py_XSETREF(t->kwargs, kw);
-    Py_XSETREF(t->tempval, Py_NewRef(Py_None));
-    t->alive = 1;
-    Py_RETURN_NONE;
-}
+/*[clinic input]
+stackless.tasklet.__init__ as tasklet_init
 
-static PyObject *
-tasklet_bind(PyTaskletObject *t, PyObject *args, PyObject *kwds)
-{
-    static char *kwlist[] = {"func", "args", "kwargs", NULL};
-    PyObject *func = NULL, *fargs = NULL, *fkwargs = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO:bind", kwlist,
-                                     &func, &fargs, &fkwargs)) {
-        return NULL;
-    }
-    PyObject *r = do_bind(t, func, fargs, fkwargs);
-    if (r == NULL) {
-        return NULL;
-    }
-    Py_DECREF(r);
-    return Py_NewRef(t);
-}
+    func: object = None
+    args: object = None
+    kwargs: object = None
 
-/* tasklet(func): made a million times a second by some programs, so the
-   usual call of the exact type skips the argument tuple and parser. */
-static PyObject *
-tasklet_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
-                   PyObject *kwnames)
-{
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (type != (PyObject *)&PySlpTasklet_Type || kwnames != NULL
-        || nargs > 1) {
-        return _PyObject_MakeTpCall(_PyThreadState_GET(), type, args, nargs,
-                                    kwnames);
-    }
-    PySlp_ThreadState *ts = _PySlp_GetThreadState();
-    if (ts == NULL) {
-        return NULL;
-    }
-    PyTaskletObject *t = _PySlp_NewTasklet(&PySlpTasklet_Type, ts);
-    if (t == NULL) {
-        return NULL;
-    }
-    if (nargs == 1) {
-        PyObject *r = do_bind(t, args[0], NULL, NULL);
-        if (r == NULL) {
-            Py_DECREF(t);
-            return NULL;
-        }
-        Py_DECREF(r);
-    }
-    return (PyObject *)t;
-}
+A microthread.
+
+tasklet(func) binds func; calling the tasklet with arguments (setup)
+makes it runnable: stackless.tasklet(f)(1, 2).
+[clinic start generated code]*/
 
 static int
-tasklet_init(PyObject *self, PyObject *args, PyObject *kwds)
+tasklet_init_impl(PyTaskletObject *self, PyObject *func, PyObject *args,
+                  PyObject *kwargs)
+/*[clinic end generated code: output=48a01f8b349d6030 input=89ada57b4f071add]*/
 {
-    PyObject *r = tasklet_bind((PyTaskletObject *)self, args, kwds);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
-    return 0;
+    return _PySlp_TaskletBind(self, func, args, kwargs);
 }
 
+/*[clinic input]
+stackless.tasklet.bind
+
+    func: object = None
+    args: object = None
+    kwargs: object = None
+
+Bind func, and set up the call func(*args, **kwargs) if either is given.
+
+Without args and kwargs the tasklet only keeps func (None unbinds it);
+with them it is paused, ready to run.  A paused tasklet without C state
+loses its frames without running their cleanup code.  Returns self.
+[clinic start generated code]*/
+
+static PyObject *
+stackless_tasklet_bind_impl(PyTaskletObject *self, PyObject *func,
+                            PyObject *args, PyObject *kwargs)
+/*[clinic end generated code: output=a8e22e41ecf64645 input=221107c7cf5f1e7a]*/
+{
+    if (_PySlp_TaskletBind(self, func, args, kwargs) < 0) {
+        return NULL;
+    }
+    return Py_NewRef(self);
+}
+
+/* setup(*args, **kwargs): Argument Clinic of 3.13 has no **kwargs. */
 static PyObject *
 tasklet_setup(PyTaskletObject *t, PyObject *args, PyObject *kwds)
 {
@@ -232,140 +83,124 @@ tasklet_setup(PyTaskletObject *t, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_RuntimeError, "tasklet is alive");
         return NULL;
     }
-    PyObject *r = do_bind(t, NULL, args, kwds ? kwds : NULL);
-    if (r == NULL) {
+    if (_PySlp_TaskletBind(t, NULL, args, kwds) < 0) {
         return NULL;
     }
-    Py_DECREF(r);
     _PySlp_RingAppend(t->ts, t);
     return Py_NewRef(t);
+}
+
+PyDoc_STRVAR(tasklet_setup__doc__,
+"setup($self, /, *args, **kwargs)\n"
+"--\n"
+"\n"
+"Set up the call func(*args, **kwargs) and make the tasklet runnable.\n"
+"\n"
+"The same as calling the tasklet.  Returns self.");
+
+static PyObject *
+tasklet_call(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    return tasklet_setup((PyTaskletObject *)self, args, kwds);
 }
 
 /* ------------------------------------------------------------------ */
 /* insert / remove / run / switch */
 
-static int
-check_runnable(PyTaskletObject *t)
+/*[clinic input]
+stackless.tasklet.insert
+
+Append a paused tasklet to its thread's run queue; returns self.
+[clinic start generated code]*/
+
+static PyObject *
+stackless_tasklet_insert_impl(PyTaskletObject *self)
+/*[clinic end generated code: output=44646609f79e5f40 input=70a47e23b3078e95]*/
 {
-    if (t->blocked) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "You cannot run a blocked tasklet");
-        return -1;
+    if (_PySlp_Insert(self) < 0) {
+        return NULL;
     }
-    if (!has_thread(t)) {
+    return Py_NewRef(self);
+}
+
+/*[clinic input]
+stackless.tasklet.remove
+
+Take a runnable tasklet out of its thread's run queue; returns self.
+[clinic start generated code]*/
+
+static PyObject *
+stackless_tasklet_remove_impl(PyTaskletObject *self)
+/*[clinic end generated code: output=ed72fd726d4adfd8 input=d36ae9f5ede98209]*/
+{
+    if (self->blocked) {
         PyErr_SetString(PyExc_RuntimeError,
-                        "Target thread isn't initialized");
-        return -1;
+                        "You cannot remove a blocked tasklet.");
+        return NULL;
     }
-    if (!t->alive) {
+    if (_PySlp_IsCurrent(self)) {
         PyErr_SetString(PyExc_RuntimeError,
-                        "You cannot run an unbound(dead) tasklet");
+                        "The current tasklet cannot be removed.");
+        return NULL;
+    }
+    if (self->in_ring && _PySlp_CheckQueueChange(self->ts) < 0) {
+        return NULL;
+    }
+    if (self->in_ring && self->ts != NULL) {
+        _PySlp_RingRemove(self->ts, self);
+    }
+    return Py_NewRef(self);
+}
+
+/* The methods below take no arguments and are METH_FASTCALL all the
+   same: a soft switch needs to see where the call's arguments lie on
+   the caller's value stack (D22).  The wording is METH_NOARGS's. */
+static int
+check_no_args(const char *name, Py_ssize_t nargs)
+{
+    if (nargs != 0) {
+        PyErr_Format(PyExc_TypeError, "%s() takes no arguments (%zd given)",
+                     name, nargs);
         return -1;
     }
     return 0;
 }
 
 static PyObject *
-tasklet_insert(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
-{
-    if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
-        return NULL;
-    }
-    if (!t->in_ring) {
-        _PySlp_RingAppend(t->ts, t);
-    }
-    return Py_NewRef(t);
-}
-
-static PyObject *
-tasklet_remove(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
-{
-    if (t->blocked) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "You cannot remove a blocked tasklet.");
-        return NULL;
-    }
-    if (is_current(t)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "The current tasklet cannot be removed.");
-        return NULL;
-    }
-    if (t->in_ring && _PySlp_CheckQueueChange(t->ts) < 0) {
-        return NULL;
-    }
-    if (t->in_ring && t->ts != NULL) {
-        _PySlp_RingRemove(t->ts, t);
-    }
-    return Py_NewRef(t);
-}
-
-static PyObject *
-run_or_switch(PyTaskletObject *t, int remove)
-{
-    PySlp_ThreadState *ts = _PySlp_GetThreadState();
-    if (ts == NULL) {
-        return NULL;
-    }
-    if (!has_thread(t)) {
-        return no_thread();
-    }
-    _PySlp_RunDeferredKills(ts);
-    if (t->ts != ts) {
-        if (remove) {
-            PyErr_SetString(PyExc_RuntimeError,
-                            "can't switch to a different thread.");
-            return NULL;
-        }
-        /* Another thread's tasklet runs next there (spec §3.2). */
-        if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
-            return NULL;
-        }
-        if (!t->in_ring) {
-            PySlp_ThreadState *other = t->ts;
-            if (other->current != NULL && other->current->in_ring) {
-                _PySlp_RingInsertAfter(other, other->current, t);
-            }
-            else {
-                _PySlp_RingAppend(other, t);
-            }
-        }
-        Py_RETURN_NONE;
-    }
-    PyTaskletObject *cur = ts->current;
-    if (t == cur) {
-        Py_RETURN_NONE;
-    }
-    if (check_runnable(t) < 0 || _PySlp_CheckSwitchTrap(ts) < 0) {
-        return NULL;
-    }
-    if (!t->in_ring) {
-        _PySlp_RingAppend(ts, t);
-    }
-    if (remove) {
-        _PySlp_RingRemove(ts, cur);
-    }
-    return _PySlp_SwitchTo(ts, t);
-}
-
-static PyObject *
 tasklet_run(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!_PyArg_CheckPositional("run", nargs, 0, 0)) {
+    if (check_no_args("run", nargs) < 0) {
         return NULL;
     }
     _PySlp_NoteCall(args, nargs, 0, (void *)tasklet_run);
-    return _PySlp_ForgetCallArgs(run_or_switch(t, 0));
+    return _PySlp_ForgetCallArgs(_PySlp_RunOrSwitch(t, 0));
 }
+
+PyDoc_STRVAR(tasklet_run__doc__,
+"run($self, /)\n"
+"--\n"
+"\n"
+"Switch to the tasklet now; the caller stays runnable.\n"
+"\n"
+"Returns the value the caller is resumed with, normally None.");
 
 static PyObject *
 tasklet_switch(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!_PyArg_CheckPositional("switch", nargs, 0, 0)) {
+    if (check_no_args("switch", nargs) < 0) {
         return NULL;
     }
     _PySlp_NoteCall(args, nargs, 0, (void *)tasklet_switch);
-    return _PySlp_ForgetCallArgs(run_or_switch(t, 1));
+    return _PySlp_ForgetCallArgs(_PySlp_RunOrSwitch(t, 1));
 }
+
+PyDoc_STRVAR(tasklet_switch__doc__,
+"switch($self, /)\n"
+"--\n"
+"\n"
+"Switch to the tasklet now; the caller is paused.\n"
+"\n"
+"Returns the value the caller is resumed with, normally None.");
 
 /* ------------------------------------------------------------------ */
 /* kill / throw / raise_exception */
@@ -381,34 +216,65 @@ kill_resumed(PySlp_ThreadState *ts, PyTaskletObject *cur, PyObject *r)
     Py_RETURN_NONE;
 }
 
-/* kill() and throw() are vectorcall so that they can switch softly. */
+/* kill(pending=False) and throw(...) parse as Argument Clinic would
+   (CPython's own helper, no allocation), keeping the raw arguments. */
 static PyObject *
 tasklet_kill(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames)
 {
-    static const char * const kwlist[] = {"pending", NULL};
-    int pending = 0;
-    if ((nargs != 0 || kwnames != NULL)
-        && !_PySlp_ParseFast(args, nargs, kwnames, "|p:kill", kwlist,
-                             &pending)) {
+    static const char * const keywords[] = {"pending", NULL};
+    static _PyArg_Parser parser = {.keywords = keywords, .fname = "kill"};
+    PyObject *argsbuf[1] = {NULL};
+    PyObject *const *a = _PyArg_UnpackKeywords(args, nargs, NULL, kwnames,
+                                               &parser, 0, 1, 0, argsbuf);
+    if (a == NULL) {
         return NULL;
     }
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    int pending = 0;
+    if (nargs + nkw > 0 && a[0] != NULL) {
+        pending = PyObject_IsTrue(a[0]);
+        if (pending < 0) {
+            return NULL;
+        }
+    }
     _PySlp_NoteCall(args, nargs, nkw, (void *)tasklet_kill);
     return _PySlp_ForgetCallArgs(_PySlp_KillThen(t, pending, kill_resumed));
 }
+
+PyDoc_STRVAR(tasklet_kill__doc__,
+"kill($self, /, pending=False)\n"
+"--\n"
+"\n"
+"End the tasklet by raising TaskletExit in it.\n"
+"\n"
+"Its finally blocks run now, or with pending=True when the scheduler\n"
+"reaches it.  A dead tasklet is left alone.");
 
 static PyObject *
 tasklet_throw(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs,
               PyObject *kwnames)
 {
-    static const char * const kwlist[] = {"exc", "val", "tb", "pending",
-                                          NULL};
-    PyObject *type = NULL, *val = NULL, *tb = NULL;
-    int pending = 0;
-    if (!_PySlp_ParseFast(args, nargs, kwnames, "|OOOp:throw", kwlist,
-                          &type, &val, &tb, &pending)) {
+    static const char * const keywords[] = {"exc", "val", "tb", "pending",
+                                            NULL};
+    static _PyArg_Parser parser = {.keywords = keywords, .fname = "throw"};
+    PyObject *argsbuf[4] = {NULL};
+    PyObject *const *a = _PyArg_UnpackKeywords(args, nargs, NULL, kwnames,
+                                               &parser, 0, 4, 0, argsbuf);
+    if (a == NULL) {
         return NULL;
+    }
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    Py_ssize_t given = nkw ? 4 : nargs;
+    PyObject *type = given > 0 ? a[0] : NULL;
+    PyObject *val = given > 1 ? a[1] : NULL;
+    PyObject *tb = given > 2 ? a[2] : NULL;
+    int pending = 0;
+    if (given > 3 && a[3] != NULL) {
+        pending = PyObject_IsTrue(a[3]);
+        if (pending < 0) {
+            return NULL;
+        }
     }
     if (type == NULL) {
         PyErr_SetString(PyExc_TypeError, "throw() needs an exception");
@@ -418,25 +284,41 @@ tasklet_throw(PyTaskletObject *t, PyObject *const *args, Py_ssize_t nargs,
     if (exc == NULL) {
         return NULL;
     }
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     _PySlp_NoteCall(args, nargs, nkw, (void *)tasklet_throw);
-    PyObject *r = _PySlp_Throw(t, exc, pending);
+    PyObject *r = _PySlp_ThrowThen(t, exc, pending, NULL);
     Py_DECREF(exc);
     return _PySlp_ForgetCallArgs(r);
 }
 
+PyDoc_STRVAR(tasklet_throw__doc__,
+"throw($self, /, exc=None, val=None, tb=None, pending=False)\n"
+"--\n"
+"\n"
+"Raise an exception in the tasklet, with the semantics of raise.\n"
+"\n"
+"It switches to the tasklet now, or with pending=True the exception\n"
+"waits until the scheduler reaches it.");
+
+/* raise_exception(exc_class, /, *args): by hand, for the message of a
+   call without arguments (module/exceptionargs.c). */
 static PyObject *
 tasklet_raise_exception(PyTaskletObject *t, PyObject *args)
 {
-    PyObject *exc = _PySlp_MakeExceptionFromArgs(
-        args, "raise_exception", "tasklet.raise_exception");
+    PyObject *exc = _PySlp_MakeExceptionFromArgs(args, "raise_exception",
+                                                 "tasklet.raise_exception");
     if (exc == NULL) {
         return NULL;
     }
-    PyObject *r = _PySlp_Throw(t, exc, 0);
+    PyObject *r = _PySlp_ThrowThen(t, exc, 0, NULL);
     Py_DECREF(exc);
     return r;
 }
+
+PyDoc_STRVAR(tasklet_raise_exception__doc__,
+"raise_exception($self, exc_class, /, *args)\n"
+"--\n"
+"\n"
+"Raise exc_class(*args) in the tasklet and switch to it now.");
 
 /* ------------------------------------------------------------------ */
 /* Flags */
@@ -451,28 +333,49 @@ flag_arg(PyObject *flag, const char *msg)
     return _PyLong_Sign(flag) != 0;
 }
 
+/*[clinic input]
+stackless.tasklet.set_atomic
+
+    flag: object
+
+Set the atomic flag (no pre-emption while set); returns the old value.
+[clinic start generated code]*/
+
 static PyObject *
-tasklet_set_atomic(PyTaskletObject *t, PyObject *flag)
+stackless_tasklet_set_atomic_impl(PyTaskletObject *self, PyObject *flag)
+/*[clinic end generated code: output=a4276dadd0b66154 input=a740ca08f6a06b49]*/
 {
     int v = flag_arg(flag, "set_atomic needs exactly one bool or integer");
     if (v < 0) {
         return NULL;
     }
-    int old = t->atomic;
-    t->atomic = v;
+    int old = self->atomic;
+    self->atomic = v;
     return PyBool_FromLong(old);
 }
 
+/*[clinic input]
+stackless.tasklet.set_ignore_nesting
+
+    flag: object
+
+Set the ignore_nesting flag; returns the old value.
+
+A tasklet with this flag may be pre-empted even while it has C state.
+[clinic start generated code]*/
+
 static PyObject *
-tasklet_set_ignore_nesting(PyTaskletObject *t, PyObject *flag)
+stackless_tasklet_set_ignore_nesting_impl(PyTaskletObject *self,
+                                          PyObject *flag)
+/*[clinic end generated code: output=8c48c775f457485e input=92d3243765a3b08a]*/
 {
     int v = flag_arg(flag,
                      "set_ignore_nesting needs exactly one bool or integer");
     if (v < 0) {
         return NULL;
     }
-    int old = t->ignore_nesting;
-    t->ignore_nesting = v;
+    int old = self->ignore_nesting;
+    self->ignore_nesting = v;
     return PyBool_FromLong(old);
 }
 
@@ -489,13 +392,20 @@ find_thread(unsigned long id)
     return NULL;
 }
 
+/*[clinic input]
+stackless.tasklet.bind_thread
+
+    thread_id as idobj: object = NULL
+    /
+
+Move a tasklet that is not runnable to a thread (-1: the calling one).
+[clinic start generated code]*/
+
 static PyObject *
-tasklet_bind_thread(PyTaskletObject *t, PyObject *args)
+stackless_tasklet_bind_thread_impl(PyTaskletObject *self, PyObject *idobj)
+/*[clinic end generated code: output=d05ba0e775fe9d51 input=bc4df27aa40f6987]*/
 {
-    PyObject *idobj = NULL;
-    if (!PyArg_UnpackTuple(args, "bind_thread", 0, 1, &idobj)) {
-        return NULL;
-    }
+    PyTaskletObject *t = self;
     PySlp_ThreadState *target;
     long long id = -1;
     if (idobj != NULL) {
@@ -531,7 +441,7 @@ tasklet_bind_thread(PyTaskletObject *t, PyObject *args)
                         "can't (re)bind a runnable tasklet");
         return NULL;
     }
-    if (has_cstate(t)) {
+    if (t->has_cstack && t->alive) {
         PyErr_SetString(PyExc_RuntimeError,
                         "tasklet has C state on its stack");
         return NULL;
@@ -562,12 +472,12 @@ tasklet_bind_thread(PyTaskletObject *t, PyObject *args)
 }
 
 /* ------------------------------------------------------------------ */
-/* contextvars (spec §13) */
+/* contextvars: each tasklet has its own context (D13) */
 
 static PyObject **
 context_slot(PyTaskletObject *t)
 {
-    if (is_current(t)) {
+    if (_PySlp_IsCurrent(t)) {
         return &t->ts->tstate->context;
     }
     return &t->state.context;
@@ -580,23 +490,33 @@ tasklet_context(PyTaskletObject *t)
     PyObject **slot = context_slot(t);
     if (*slot == NULL) {
         *slot = PyContext_New();
-        if (*slot != NULL && is_current(t)) {
+        if (*slot != NULL && _PySlp_IsCurrent(t)) {
             t->ts->tstate->context_ver++;
         }
     }
     return *slot;
 }
 
+/*[clinic input]
+stackless.tasklet.set_context
+
+    context as ctx: object
+
+Give the tasklet another contextvars.Context; returns self.
+[clinic start generated code]*/
+
 static PyObject *
-tasklet_set_context(PyTaskletObject *t, PyObject *ctx)
+stackless_tasklet_set_context_impl(PyTaskletObject *self, PyObject *ctx)
+/*[clinic end generated code: output=f89b235278316b2a input=3bde7dfdce4945f7]*/
 {
+    PyTaskletObject *t = self;
     if (!PyContext_CheckExact(ctx)) {
         PyErr_SetString(PyExc_TypeError,
                         "set_context() argument must be a "
                         "contextvars.Context");
         return NULL;
     }
-    if (is_current(t) && t->ts->tstate != _PyThreadState_GET()) {
+    if (_PySlp_IsCurrent(t) && t->ts->tstate != _PyThreadState_GET()) {
         PyErr_SetString(PyExc_RuntimeError,
                         "You cannot set the context of the current tasklet "
                         "of another thread");
@@ -612,12 +532,14 @@ tasklet_set_context(PyTaskletObject *t, PyObject *ctx)
         return NULL;
     }
     Py_XSETREF(*slot, Py_NewRef(ctx));
-    if (is_current(t)) {
+    if (_PySlp_IsCurrent(t)) {
         t->ts->tstate->context_ver++;
     }
     return Py_NewRef(t);
 }
 
+/* context_run(callable, /, *args, **kwargs): Argument Clinic of 3.13 has
+   no **kwargs. */
 static PyObject *
 tasklet_context_run(PyTaskletObject *t, PyObject *const *args,
                     Py_ssize_t nargs, PyObject *kwnames)
@@ -625,7 +547,7 @@ tasklet_context_run(PyTaskletObject *t, PyObject *const *args,
     if (nargs < 1) {
         PyErr_SetString(PyExc_TypeError,
                         "context_run() missing 1 required positional "
-                        "argument");
+                        "argument: 'callable'");
         return NULL;
     }
     PyObject *ctx = tasklet_context(t);
@@ -646,23 +568,26 @@ tasklet_context_run(PyTaskletObject *t, PyObject *const *args,
     return r;
 }
 
-static PyObject *
-get_context_id(PyTaskletObject *t, void *c)
-{
-    PyObject *ctx = tasklet_context(t);
-    if (ctx == NULL) {
-        return NULL;
-    }
-    return PyLong_FromVoidPtr(ctx);
-}
+PyDoc_STRVAR(tasklet_context_run__doc__,
+"context_run($self, callable, /, *args, **kwargs)\n"
+"--\n"
+"\n"
+"Call callable(*args, **kwargs) in the tasklet's context.");
 
 /* ------------------------------------------------------------------ */
 /* Pickling arrives with its own issue. */
 
+/*[clinic input]
+stackless.tasklet.__reduce__
+
+Pickling support (not implemented yet).
+[clinic start generated code]*/
+
 static PyObject *
-tasklet_reduce(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
+stackless_tasklet___reduce___impl(PyTaskletObject *self)
+/*[clinic end generated code: output=b6a417664c9b2802 input=e09943e530a151d1]*/
 {
-    if (is_current(t)) {
+    if (_PySlp_IsCurrent(self)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "You cannot __reduce__ the tasklet which is "
                         "current.");
@@ -673,8 +598,34 @@ tasklet_reduce(PyTaskletObject *t, PyObject *Py_UNUSED(ignored))
     return NULL;
 }
 
+/*[clinic input]
+stackless.tasklet.__reduce_ex__
+
+    protocol: object
+    /
+
+Pickling support (not implemented yet).
+[clinic start generated code]*/
+
 static PyObject *
-tasklet_setstate(PyTaskletObject *t, PyObject *state)
+stackless_tasklet___reduce_ex__(PyTaskletObject *self, PyObject *protocol)
+/*[clinic end generated code: output=9f2547fe02cd2d07 input=e696544dbdec63a0]*/
+{
+    return stackless_tasklet___reduce___impl(self);
+}
+
+/*[clinic input]
+stackless.tasklet.__setstate__
+
+    state: object
+    /
+
+Unpickling support (not implemented yet).
+[clinic start generated code]*/
+
+static PyObject *
+stackless_tasklet___setstate__(PyTaskletObject *self, PyObject *state)
+/*[clinic end generated code: output=9008b0833d405c82 input=f3975313ee1f5dae]*/
 {
     PyErr_SetString(PyExc_NotImplementedError,
                     "unpickling tasklets is not implemented yet");
@@ -687,13 +638,13 @@ tasklet_setstate(PyTaskletObject *t, PyObject *state)
 static PyObject *
 get_alive(PyTaskletObject *t, void *c)
 {
-    return PyBool_FromLong(t->alive && has_thread(t));
+    return PyBool_FromLong(t->alive && _PySlp_HasThread(t));
 }
 
 static PyObject *
 get_paused(PyTaskletObject *t, void *c)
 {
-    return PyBool_FromLong(t->alive && has_thread(t) && !t->in_ring
+    return PyBool_FromLong(t->alive && _PySlp_HasThread(t) && !t->in_ring
                            && !t->blocked);
 }
 
@@ -712,13 +663,13 @@ get_blocked(PyTaskletObject *t, void *c)
 static PyObject *
 get_is_current(PyTaskletObject *t, void *c)
 {
-    return PyBool_FromLong(is_current(t));
+    return PyBool_FromLong(_PySlp_IsCurrent(t));
 }
 
 static PyObject *
 get_is_main(PyTaskletObject *t, void *c)
 {
-    return PyBool_FromLong(t->is_main && has_thread(t)
+    return PyBool_FromLong(t->is_main && _PySlp_HasThread(t)
                            && t->ts->main == t);
 }
 
@@ -769,7 +720,7 @@ set_block_trap(PyTaskletObject *t, PyObject *v, void *c)
 static PyObject *
 get_thread_id(PyTaskletObject *t, void *c)
 {
-    if (!has_thread(t)) {
+    if (!_PySlp_HasThread(t)) {
         return PyLong_FromLong(-1);
     }
     return PyLong_FromUnsignedLong(t->thread_id);
@@ -797,10 +748,10 @@ static PyObject *
 get_frame(PyTaskletObject *t, void *c)
 {
     _PyInterpreterFrame *f = NULL;
-    if (is_current(t)) {
+    if (_PySlp_IsCurrent(t)) {
         f = t->ts->tstate->current_frame;
     }
-    else if ((t->started || t->soft) && t->alive) {
+    else if (_PySlp_HasFrames(t) && t->alive) {
         f = t->state.current_frame;
     }
     f = f ? _PyFrame_GetFirstComplete(f) : NULL;
@@ -826,12 +777,12 @@ set_tempval(PyTaskletObject *t, PyObject *v, void *c)
 static PyObject *
 get_recursion_depth(PyTaskletObject *t, void *c)
 {
-    if (is_current(t)) {
+    if (_PySlp_IsCurrent(t)) {
         PyThreadState *tstate = t->ts->tstate;
         return PyLong_FromLong(tstate->py_recursion_limit
                                - tstate->py_recursion_remaining);
     }
-    if ((t->started || t->soft) && t->alive) {
+    if (_PySlp_HasFrames(t) && t->alive) {
         return PyLong_FromLong(t->state.py_depth);
     }
     return PyLong_FromLong(0);
@@ -843,21 +794,31 @@ get_channel(PyTaskletObject *t, void *c)
     return Py_NewRef(t->channel ? (PyObject *)t->channel : Py_None);
 }
 
+static PyObject *
+get_context_id(PyTaskletObject *t, void *c)
+{
+    PyObject *ctx = tasklet_context(t);
+    if (ctx == NULL) {
+        return NULL;
+    }
+    return PyLong_FromVoidPtr(ctx);
+}
+
 /* Tracing: for the current tasklet the thread state holds it. */
 
 static PyObject *
 get_trace_function(PyTaskletObject *t, void *c)
 {
-    PyObject *obj = is_current(t) ? t->ts->tstate->c_traceobj
-                                  : t->state.c_traceobj;
+    PyObject *obj = _PySlp_IsCurrent(t) ? t->ts->tstate->c_traceobj
+                                        : t->state.c_traceobj;
     return Py_NewRef(obj ? obj : Py_None);
 }
 
 static PyObject *
 get_profile_function(PyTaskletObject *t, void *c)
 {
-    PyObject *obj = is_current(t) ? t->ts->tstate->c_profileobj
-                                  : t->state.c_profileobj;
+    PyObject *obj = _PySlp_IsCurrent(t) ? t->ts->tstate->c_profileobj
+                                        : t->state.c_profileobj;
     return Py_NewRef(obj ? obj : Py_None);
 }
 
@@ -865,7 +826,7 @@ get_profile_function(PyTaskletObject *t, void *c)
    tasklet, let sys do it on this thread, take the C-level pair it made,
    and put this thread's own back. */
 static int
-set_tracer(PyTaskletObject *t, PyObject *v, int profile)
+set_tasklet_tracer(PyTaskletObject *t, PyObject *v, int profile)
 {
     const char *which = profile ? "profile" : "trace";
     const char *setter = profile ? "setprofile" : "settrace";
@@ -873,11 +834,11 @@ set_tracer(PyTaskletObject *t, PyObject *v, int profile)
     if (v == NULL) {
         v = Py_None;
     }
-    if (v != Py_None && !(t->alive && has_thread(t))) {
+    if (v != Py_None && !(t->alive && _PySlp_HasThread(t))) {
         PyErr_SetString(PyExc_RuntimeError, "tasklet is not alive");
         return -1;
     }
-    if (is_current(t) && t->ts->tstate != tstate) {
+    if (_PySlp_IsCurrent(t) && t->ts->tstate != tstate) {
         PyErr_Format(PyExc_RuntimeError,
                      "You cannot set the %s function of the current "
                      "tasklet of another thread", which);
@@ -887,7 +848,7 @@ set_tracer(PyTaskletObject *t, PyObject *v, int profile)
     if (sys == NULL) {
         return -1;
     }
-    if (is_current(t)) {
+    if (_PySlp_IsCurrent(t)) {
         PyObject *r = PyObject_CallMethod(sys, setter, "O", v);
         Py_DECREF(sys);
         Py_XDECREF(r);
@@ -921,13 +882,13 @@ set_tracer(PyTaskletObject *t, PyObject *v, int profile)
 static int
 set_trace_function(PyTaskletObject *t, PyObject *v, void *c)
 {
-    return set_tracer(t, v, 0);
+    return set_tasklet_tracer(t, v, 0);
 }
 
 static int
 set_profile_function(PyTaskletObject *t, PyObject *v, void *c)
 {
-    return set_tracer(t, v, 1);
+    return set_tasklet_tracer(t, v, 1);
 }
 
 static PyGetSetDef tasklet_getset[] = {
@@ -978,265 +939,44 @@ static PyGetSetDef tasklet_getset[] = {
     {NULL},
 };
 
-PyDoc_STRVAR(bind_doc, "bind(func=None, args=None, kwargs=None) -> self");
-PyDoc_STRVAR(setup_doc, "setup(*args, **kwargs) -> self: bind the "
-"arguments and make the tasklet runnable.");
-PyDoc_STRVAR(insert_doc, "insert() -> self: append to the run queue.");
-PyDoc_STRVAR(remove_doc, "remove() -> self: take out of the run queue.");
-PyDoc_STRVAR(run_doc, "run(): switch to the tasklet; the caller stays "
-"runnable.");
-PyDoc_STRVAR(switch_doc, "switch(): switch to the tasklet; the caller is "
-"paused.");
-PyDoc_STRVAR(kill_doc, "kill(pending=False): raise TaskletExit in the "
-"tasklet.");
-PyDoc_STRVAR(throw_doc, "throw(exc=None, val=None, tb=None, pending=False)"
-": raise an exception in the tasklet.");
-PyDoc_STRVAR(raise_exception_doc, "raise_exception(exc_class, *args): "
-"raise exc_class(*args) in the tasklet now.");
-PyDoc_STRVAR(set_atomic_doc, "set_atomic(flag) -> previous value");
-PyDoc_STRVAR(set_ignore_nesting_doc, "set_ignore_nesting(flag) -> previous "
-"value");
-PyDoc_STRVAR(bind_thread_doc, "bind_thread(thread_id=-1): move a tasklet "
-"that is not runnable to a thread.");
-PyDoc_STRVAR(set_context_doc, "set_context(ctx) -> self: the tasklet's "
-"contextvars.Context becomes ctx.");
-PyDoc_STRVAR(context_run_doc, "context_run(callable, *args, **kwargs): "
-"call it in the tasklet's context.");
-
-static PyObject *tasklet_call(PyObject *self, PyObject *args,
-                              PyObject *kwds);
+#define FASTCALL_KW (METH_FASTCALL | METH_KEYWORDS)
+#define FN(f) (PyCFunction)(void (*)(void))(f)
 
 static PyMethodDef tasklet_methods[] = {
-    {"bind", (PyCFunction)(void (*)(void))tasklet_bind,
-     METH_VARARGS | METH_KEYWORDS, bind_doc},
-    {"setup", (PyCFunction)(void (*)(void))tasklet_setup,
-     METH_VARARGS | METH_KEYWORDS, setup_doc},
-    {"insert", (PyCFunction)tasklet_insert, METH_NOARGS, insert_doc},
-    {"remove", (PyCFunction)tasklet_remove, METH_NOARGS, remove_doc},
-    {"run", (PyCFunction)(void (*)(void))tasklet_run, METH_FASTCALL,
-     run_doc},
-    {"switch", (PyCFunction)(void (*)(void))tasklet_switch, METH_FASTCALL,
-     switch_doc},
-    {"kill", (PyCFunction)(void (*)(void))tasklet_kill,
-     METH_FASTCALL | METH_KEYWORDS, kill_doc},
-    {"throw", (PyCFunction)(void (*)(void))tasklet_throw,
-     METH_FASTCALL | METH_KEYWORDS, throw_doc},
-    {"raise_exception", (PyCFunction)tasklet_raise_exception, METH_VARARGS,
-     raise_exception_doc},
-    {"set_atomic", (PyCFunction)tasklet_set_atomic, METH_O, set_atomic_doc},
-    {"set_ignore_nesting", (PyCFunction)tasklet_set_ignore_nesting, METH_O,
-     set_ignore_nesting_doc},
-    {"bind_thread", (PyCFunction)tasklet_bind_thread, METH_VARARGS,
-     bind_thread_doc},
-    {"set_context", (PyCFunction)tasklet_set_context, METH_O,
-     set_context_doc},
-    {"context_run", (PyCFunction)(void (*)(void))tasklet_context_run,
-     METH_FASTCALL | METH_KEYWORDS, context_run_doc},
-    {"__reduce__", (PyCFunction)tasklet_reduce, METH_NOARGS, NULL},
-    {"__reduce_ex__", (PyCFunction)tasklet_reduce, METH_O, NULL},
-    {"__setstate__", (PyCFunction)tasklet_setstate, METH_O, NULL},
+    STACKLESS_TASKLET_BIND_METHODDEF
+    {"setup", FN(tasklet_setup), METH_VARARGS | METH_KEYWORDS,
+     tasklet_setup__doc__},
+    STACKLESS_TASKLET_INSERT_METHODDEF
+    STACKLESS_TASKLET_REMOVE_METHODDEF
+    {"run", FN(tasklet_run), METH_FASTCALL, tasklet_run__doc__},
+    {"switch", FN(tasklet_switch), METH_FASTCALL, tasklet_switch__doc__},
+    {"kill", FN(tasklet_kill), FASTCALL_KW, tasklet_kill__doc__},
+    {"throw", FN(tasklet_throw), FASTCALL_KW, tasklet_throw__doc__},
+    {"raise_exception", FN(tasklet_raise_exception), METH_VARARGS,
+     tasklet_raise_exception__doc__},
+    STACKLESS_TASKLET_SET_ATOMIC_METHODDEF
+    STACKLESS_TASKLET_SET_IGNORE_NESTING_METHODDEF
+    STACKLESS_TASKLET_BIND_THREAD_METHODDEF
+    STACKLESS_TASKLET_SET_CONTEXT_METHODDEF
+    {"context_run", FN(tasklet_context_run), FASTCALL_KW,
+     tasklet_context_run__doc__},
+    STACKLESS_TASKLET___REDUCE___METHODDEF
+    STACKLESS_TASKLET___REDUCE_EX___METHODDEF
+    STACKLESS_TASKLET___SETSTATE___METHODDEF
     {NULL, NULL},
 };
 
-static PyObject *
-tasklet_call(PyObject *self, PyObject *args, PyObject *kwds)
+int
+_PySlp_TaskletTypeReady(void)
 {
-    return tasklet_setup((PyTaskletObject *)self, args, kwds);
-}
-
-/* ------------------------------------------------------------------ */
-/* Life cycle */
-
-static int
-tasklet_traverse(PyTaskletObject *t, visitproc visit, void *arg)
-{
-    Py_VISIT(t->tempval);
-    Py_VISIT(t->func);
-    Py_VISIT(t->args);
-    Py_VISIT(t->kwargs);
-    Py_VISIT(t->channel);
-    if (!is_current(t)) {
-        return _PySlp_IState_Traverse(t, visit, arg);
-    }
-    return 0;
-}
-
-static int
-tasklet_clear(PyTaskletObject *t)
-{
-    Py_CLEAR(t->tempval);
-    if (!t->started && !t->soft) {
-        Py_CLEAR(t->func);
-        Py_CLEAR(t->args);
-        Py_CLEAR(t->kwargs);
-        Py_CLEAR(t->state.context);
-    }
-    return 0;
-}
-
-static int
-run_deferred_kills(void *Py_UNUSED(arg))
-{
-    if (_PyInterpreterState_GET()->gc.collecting) {
-        /* Run by a finaliser's Python code during the same collection:
-           too early.  Come back once it is over. */
-        (void)Py_AddPendingCall(run_deferred_kills, NULL);
+    PyTypeObject *type = &PySlpTasklet_Type;
+    if (type->tp_flags & Py_TPFLAGS_READY) {
         return 0;
     }
-    /* Where switching is not allowed for longer (inside a callback, a
-       switch trap), the kills wait for the next stackless operation. */
-    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
-    if (ts != NULL) {
-        _PySlp_RunDeferredKills(ts);
-    }
-    return 0;
+    type->tp_doc = tasklet_init__doc__;
+    type->tp_methods = tasklet_methods;
+    type->tp_getset = tasklet_getset;
+    type->tp_init = tasklet_init;
+    type->tp_call = tasklet_call;
+    return PyType_Ready(type);
 }
-
-/* Keep t alive until it can be killed: by the next stackless operation
-   of its thread, or in the main thread by a pending call as soon as the
-   eval loop runs again. */
-static void
-defer_kill(PyTaskletObject *t)
-{
-    PySlp_ThreadState *ts = t->ts;
-    PyObject *exc = PyErr_GetRaisedException();
-    if (ts->deferred_kills == NULL) {
-        ts->deferred_kills = PyList_New(0);
-    }
-    if (ts->deferred_kills == NULL
-        || PyList_Append(ts->deferred_kills, (PyObject *)t) < 0) {
-        PyErr_FormatUnraisable("Exception ignored while deferring the "
-                               "kill of an unreachable tasklet");
-    }
-    else if (ts->tstate == _PyThreadState_GET() && _Py_IsMainThread()) {
-        (void)Py_AddPendingCall(run_deferred_kills, NULL);
-    }
-    PyErr_SetRaisedException(exc);
-}
-
-/* spec §14: a suspended tasklet is killed before it goes away, so its
-   cleanup code runs; one that refuses to die is kept in gc.garbage.
-   Where it cannot be killed now (another thread's tasklet, no switch
-   allowed: a collection, a callback, a switch trap), the kill is
-   deferred (D18). */
-static void
-tasklet_finalize(PyObject *self)
-{
-    PyTaskletObject *t = (PyTaskletObject *)self;
-    if (!has_frames(t) || t->is_main) {
-        return;
-    }
-    PyThreadState *tstate = _PyThreadState_GET();
-    if (t->ts->tstate != tstate || !_PySlp_CanSwitchNow(t->ts)) {
-        defer_kill(t);
-        return;
-    }
-    PyObject *exc = PyErr_GetRaisedException();
-    for (int i = 0; i < 10 && has_frames(t); i++) {
-        PyObject *r = _PySlp_Kill(t, 0);
-        if (r == NULL) {
-            PyErr_FormatUnraisable("Exception ignored while killing an "
-                                   "unreachable tasklet %R", self);
-        }
-        Py_XDECREF(r);
-    }
-    if (has_frames(t)) {
-        Py_CLEAR(t->tempval);
-        PyObject *garbage = NULL;
-        PyObject *gc = PyImport_ImportModule("gc");
-        if (gc != NULL) {
-            garbage = PyObject_GetAttrString(gc, "garbage");
-            Py_DECREF(gc);
-        }
-        if (garbage == NULL || PyList_Append(garbage, self) < 0) {
-            PyErr_FormatUnraisable("Exception ignored while keeping an "
-                                   "unkillable tasklet");
-        }
-        Py_XDECREF(garbage);
-        if (_Py_GetConfig()->verbose) {
-            PySys_WriteStderr("stackless: tasklet %p could not be killed "
-                              "and is kept in gc.garbage\n", self);
-        }
-    }
-    PyErr_SetRaisedException(exc);
-}
-
-static void
-tasklet_dealloc(PyTaskletObject *t)
-{
-    if (PyObject_CallFinalizerFromDealloc((PyObject *)t) < 0) {
-        return;                 /* resurrected */
-    }
-    PyObject_GC_UnTrack(t);
-    if (t->weakreflist != NULL) {
-        PyObject_ClearWeakRefs((PyObject *)t);
-    }
-    assert(!t->in_ring && !t->blocked);
-    if (t->started && t->alive && !t->is_main) {
-        /* Its C stack still refers to its frames: keep both, leaked,
-           rather than free memory something may still point into. */
-        if (t->ts != NULL) {
-            _PySlp_CStateUnlink(t->ts, t);
-        }
-        t->state.datastack_chunk = NULL;
-        if (t->hard != NULL) {
-            t->hard->cstack.copy = NULL;
-            t->hard->home.copy = NULL;
-        }
-    }
-    if (t->is_main) {
-        /* The thread owns main's data stack. */
-        t->state.datastack_chunk = NULL;
-    }
-    if (t->soft) {
-        _PySlp_DropFrames(t);
-    }
-    if (t->ts != NULL) {
-        _PySlp_CStateUnlink(t->ts, t);
-    }
-    _PySlp_IState_Clear(t);
-    if (t->hard != NULL) {
-        _PySlp_cstack_clear(&t->hard->cstack);
-        _PySlp_cstack_clear(&t->hard->home);
-        PyMem_Free(t->hard->cuts);
-        PyMem_Free(t->hard);
-    }
-    Py_CLEAR(t->tempval);
-    Py_CLEAR(t->func);
-    Py_CLEAR(t->args);
-    Py_CLEAR(t->kwargs);
-    Py_CLEAR(t->channel);
-    if (t->ts != NULL) {
-        _PySlp_ThreadStateDecref(t->ts);
-        t->ts = NULL;
-    }
-    Py_TYPE(t)->tp_free((PyObject *)t);
-}
-
-PyDoc_STRVAR(tasklet_doc,
-"tasklet(func=None, args=None, kwargs=None)\n\
-\n\
-A microthread.  tasklet(func) binds func; calling the tasklet with\n\
-arguments (setup) makes it runnable: stackless.tasklet(f)(1, 2).");
-
-PyTypeObject PySlpTasklet_Type = {
-    PyVarObject_HEAD_INIT(&PyType_Type, 0)
-    .tp_name = "stackless.tasklet",
-    .tp_basicsize = sizeof(PyTaskletObject),
-    .tp_dealloc = (destructor)tasklet_dealloc,
-    .tp_call = tasklet_call,
-    .tp_vectorcall = tasklet_vectorcall,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC
-                | Py_TPFLAGS_BASETYPE,
-    .tp_doc = tasklet_doc,
-    .tp_traverse = (traverseproc)tasklet_traverse,
-    .tp_clear = (inquiry)tasklet_clear,
-    .tp_weaklistoffset = offsetof(PyTaskletObject, weakreflist),
-    .tp_methods = tasklet_methods,
-    .tp_getset = tasklet_getset,
-    .tp_init = tasklet_init,
-    .tp_alloc = PyType_GenericAlloc,
-    .tp_new = tasklet_new,
-    .tp_free = PyObject_GC_Del,
-    .tp_finalize = tasklet_finalize,
-};

@@ -334,12 +334,19 @@ class TransferTest(StacklessTestCase):
         self.assertEqual(ch.balance, -1)
         ch.send(None)
 
-    def test_send_is_positional(self):
+    def test_send_arguments(self):
+        # one value, positional or by its keyword (user guide, "Calling
+        # conventions"); wrong calls change nothing
         ch = stackless.channel()
         self.assertRaises(TypeError, ch.send)
-        self.assertRaises(TypeError, ch.send, value=1)
         self.assertRaises(TypeError, ch.send, 1, 2)
+        self.assertRaises(TypeError, ch.send, valu=1)
         self.assertEqual(ch.balance, 0)
+        r = stackless.tasklet(ch.receive)()
+        stackless.run()
+        ch.send(value='by keyword')
+        self.assertEqual(r.tempval, None)
+        self.assertFalse(r.alive)
 
 
 class SendSequenceTest(StacklessTestCase):

@@ -1,4 +1,6 @@
-/* The part of the thread state each tasklet owns.
+/* The one state swap: the part of the thread state each tasklet owns,
+ * saved when it is suspended and loaded when it resumes, by the hard and
+ * the soft switching paths alike.
  *
  * Every field of PyThreadState (struct _ts, Include/cpython/pystate.h) and
  * of _PyThreadStateImpl, and whether a tasklet switch moves it:
@@ -21,7 +23,7 @@
  *                                switch inside it is the callback's own.
  *   current_frame                SWITCHED: the tasklet's frame chain.
  *   c_profilefunc, c_tracefunc,
- *   c_profileobj, c_traceobj     SWITCHED (spec §13: per tasklet), through
+ *   c_profileobj, c_traceobj     SWITCHED (per tasklet), through
  *                                _PyEval_SetTrace/SetProfile so that the
  *                                instrumentation counts stay right.
  *   current_exception            nothing is being raised at a switch.
@@ -38,7 +40,7 @@
  *   async_gen_finalizer, previous_executor, dict_global_version
  *                                thread-wide settings or caches: not
  *                                switched.
- *   context                      SWITCHED (spec §13: per tasklet).
+ *   context                      SWITCHED (per tasklet, D13).
  *   context_ver                  bumped when the context changes, so
  *                                ContextVar caches see the switch.
  *   datastack_chunk, datastack_top,
@@ -49,119 +51,73 @@
  *   _PyThreadStateImpl.stackless the scheduler: not switched.
  */
 
-#include "slp_internal.h"
+#include "slp_core.h"
 #include "pycore_ceval.h"         // _PyEval_SetTrace()
-#include "pycore_object.h"        // _PyObject_VirtualFree()
 #include "pycore_code.h"          // _Py_Instrument()
 
 void
-_PySlp_IState_Init(PyTaskletObject *t, PySlp_ThreadState *ts)
+_PySlp_StateInit(PyTaskletObject *t, PySlp_ThreadState *ts)
 {
-    PySlp_IState *s = &t->state;
+    PySlp_SavedState *s = &t->state;
     memset(s, 0, sizeof(*s));
     s->exc_info = &t->exc_state;
     s->c_recursion_remaining = ts ? ts->c_remaining_base : 0;
 }
 
-/* Cut the C-stack entry frames out of the chain of a tasklet about to be
-   suspended: they live in the C stack slice that is going to be saved,
-   and whoever runs next reuses those addresses.  frame.f_back,
-   tracebacks and the GC then walk only frames on the data stack. */
-static void
-cut_entry_frames(PyTaskletObject *t)
+/* Whether a tracer or profiler is involved in a switch: the thread's now,
+   or the one the tasklet had when it was suspended.  Asked once per save
+   and once per load; almost always false, and then the switch moves no
+   tracer reference and instruments nothing. */
+static inline int
+tracers_involved(PyThreadState *tstate, PySlp_SavedState *s)
 {
-    _PyInterpreterFrame **slot = &t->state.current_frame;
-    if (t->hard != NULL) {
-        t->hard->ncuts = 0;
-    }
-    while (*slot != NULL) {
-        _PyInterpreterFrame *f = *slot;
-        if (f->owner == FRAME_OWNED_BY_CSTACK) {
-            PySlp_HardState *h = t->hard;
-            if (h == NULL || h->ncuts == h->cuts_capacity) {
-                /* Out of memory: keep the rest uncut.  Only a walk over a
-                   suspended chain may then misread it. */
-                h = h ? h : (PySlp_HardState *)PyMem_Calloc(1, sizeof(*h));
-                if (h == NULL) {
-                    return;
-                }
-                t->hard = h;
-                int n = h->cuts_capacity ? 2 * h->cuts_capacity : 4;
-                PySlp_FrameCut *c = PyMem_Realloc(h->cuts, n * sizeof(*c));
-                if (c == NULL) {
-                    return;
-                }
-                h->cuts = c;
-                h->cuts_capacity = n;
-            }
-            h->cuts[h->ncuts].slot = slot;
-            h->cuts[h->ncuts].entry = f;
-            h->ncuts++;
-            *slot = f->previous;
-            continue;
-        }
-        slot = &f->previous;
-    }
+    return tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL
+           || tstate->c_traceobj != NULL || tstate->c_profileobj != NULL
+           || s->c_tracefunc != NULL || s->c_profilefunc != NULL
+           || s->c_traceobj != NULL || s->c_profileobj != NULL;
 }
 
-static void
-restore_entry_frames(PyTaskletObject *t)
-{
-    PySlp_HardState *h = t->hard;
-    if (h == NULL) {
-        return;
-    }
-    for (int i = h->ncuts - 1; i >= 0; i--) {
-        *h->cuts[i].slot = h->cuts[i].entry;
-    }
-    h->ncuts = 0;
-}
-
-/* Number of C-level interpreter invocations in a chain. */
-int
-_PySlp_CountEntryFrames(_PyInterpreterFrame *f)
-{
-    int n = 0;
-    for (; f != NULL; f = f->previous) {
-        n += f->owner == FRAME_OWNED_BY_CSTACK;
-    }
-    return n;
-}
-
+/* The current tasklet `t` is being suspended: its fields go from the
+   thread state into t->state.  The thread state's fields are left as they
+   are; whoever runs next loads its own over them. */
 void
-_PySlp_IState_Save(PyThreadState *tstate, PyTaskletObject *t)
+_PySlp_StateSave(PyThreadState *tstate, PyTaskletObject *t)
 {
-    PySlp_IState *s = &t->state;
-    _PySlp_IState_Store(tstate, s);
-    /* The references move from the thread state to the tasklet. */
-    s->c_tracefunc = tstate->c_tracefunc;
-    s->c_profilefunc = tstate->c_profilefunc;
-    if (tstate->c_traceobj != NULL || s->c_traceobj != NULL) {
+    PySlp_SavedState *s = &t->state;
+    s->current_frame = tstate->current_frame;
+    s->datastack_chunk = tstate->datastack_chunk;
+    s->datastack_top = tstate->datastack_top;
+    s->datastack_limit = tstate->datastack_limit;
+    s->py_depth = tstate->py_recursion_limit - tstate->py_recursion_remaining;
+    s->c_recursion_remaining = tstate->c_recursion_remaining;
+    s->exc_info = tstate->exc_info;
+    s->tracing = tstate->tracing;
+    s->instr_version = _Py_atomic_load_uintptr_relaxed(
+        &tstate->interp->ceval.instrumentation_version);
+    s->context = tstate->context;       /* the reference moves */
+    tstate->context = NULL;
+    if (tracers_involved(tstate, s)) {
+        /* The tasklet keeps references to its tracers; the thread keeps
+           its own until the next tasklet's replace them. */
+        s->c_tracefunc = tstate->c_tracefunc;
+        s->c_profilefunc = tstate->c_profilefunc;
         Py_XSETREF(s->c_traceobj, Py_XNewRef(tstate->c_traceobj));
-    }
-    if (tstate->c_profileobj != NULL || s->c_profileobj != NULL) {
         Py_XSETREF(s->c_profileobj, Py_XNewRef(tstate->c_profileobj));
     }
     if (t->base_frame == NULL || t->base_frame->previous != NULL) {
-        /* A chain parked softly ends at its first frame: nothing to cut. */
-        cut_entry_frames(t);
+        /* Run by a C-level loop: the chain holds entry frames. */
+        _PySlp_CutEntryFrames(t);
     }
     else if (t->hard != NULL) {
+        /* Parked softly: the chain ends at its first frame. */
         t->hard->ncuts = 0;
     }
-}
-
-void
-_PySlp_IState_Load(PyThreadState *tstate, PyTaskletObject *t)
-{
-    restore_entry_frames(t);
-    _PySlp_IState_Fetch(tstate, &t->state);
 }
 
 /* An error (sys.settrace's audit hook) is reported, not raised. */
 static void
-set_tracer(PyThreadState *tstate, int profile, Py_tracefunc func,
-           PyObject *obj)
+set_thread_tracer(PyThreadState *tstate, int profile, Py_tracefunc func,
+                  PyObject *obj)
 {
     PyObject *exc = PyErr_GetRaisedException();
     int rc = profile ? _PyEval_SetProfile(tstate, func, obj)
@@ -174,21 +130,20 @@ set_tracer(PyThreadState *tstate, int profile, Py_tracefunc func,
     PyErr_SetRaisedException(exc);
 }
 
-/* The tasklet's trace and profile functions.  Separate from Load and run
-   only once the tasklet's C stack is back: setting a tracer walks the
-   running frame chain, entry frames included, to instrument its code.
-   Changing tracing re-instruments code: only when it differs. */
-void
-_PySlp_IState_LoadTracing(PyThreadState *tstate, PyTaskletObject *t)
+/* The tasklet's trace and profile functions.  Setting a tracer walks the
+   running frame chain, entry frames included, to instrument its code, so
+   this runs only once the tasklet's C stack is back (D19); and since
+   changing tracing re-instruments code, only when it differs. */
+static void
+load_tracers(PyThreadState *tstate, PySlp_SavedState *s)
 {
-    PySlp_IState *s = &t->state;
     if (tstate->c_tracefunc != s->c_tracefunc
         || tstate->c_traceobj != s->c_traceobj) {
-        set_tracer(tstate, 0, s->c_tracefunc, s->c_traceobj);
+        set_thread_tracer(tstate, 0, s->c_tracefunc, s->c_traceobj);
     }
     if (tstate->c_profilefunc != s->c_profilefunc
         || tstate->c_profileobj != s->c_profileobj) {
-        set_tracer(tstate, 1, s->c_profilefunc, s->c_profileobj);
+        set_thread_tracer(tstate, 1, s->c_profilefunc, s->c_profileobj);
     }
     Py_CLEAR(s->c_traceobj);
     Py_CLEAR(s->c_profileobj);
@@ -199,12 +154,10 @@ _PySlp_IState_LoadTracing(PyThreadState *tstate, PyTaskletObject *t)
 /* sys.settrace and sys.monitoring instrument the code of every frame
    that is executing in some thread when they change; a suspended
    tasklet's frames were not among them.  CPython brings other code up to
-   date at its next RESUME, but a hard-switched frame resumes in the
-   middle of a call, so do it here, for the frames of the tasklet that
-   was just resumed, if the version changed while it was suspended. */
-void
-_PySlp_IState_Reinstrument(PyThreadState *tstate, PyTaskletObject *t,
-                           uintptr_t version)
+   date at its next RESUME, but a suspended frame resumes in the middle of
+   a call, so do it here if the version changed while it was suspended. */
+static void
+reinstrument(PyThreadState *tstate, uintptr_t version)
 {
     PyInterpreterState *interp = tstate->interp;
     uintptr_t now = _Py_atomic_load_uintptr_relaxed(
@@ -227,11 +180,54 @@ _PySlp_IState_Reinstrument(PyThreadState *tstate, PyTaskletObject *t,
     PyErr_SetRaisedException(exc);
 }
 
+/* `t` resumes, in its own C context (after a hard switch, the stack is
+   already back): its fields go into the thread state. */
+void
+_PySlp_StateLoad(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    PyThreadState *tstate = ts->tstate;
+    PySlp_SavedState *s = &t->state;
+    if (t->hard != NULL && t->hard->ncuts > 0) {
+        _PySlp_RestoreEntryFrames(t);
+    }
+    tstate->current_frame = s->current_frame;
+    tstate->datastack_chunk = s->datastack_chunk;
+    tstate->datastack_top = s->datastack_top;
+    tstate->datastack_limit = s->datastack_limit;
+    tstate->py_recursion_remaining = tstate->py_recursion_limit - s->py_depth;
+    tstate->c_recursion_remaining = s->c_recursion_remaining;
+    tstate->exc_info = s->exc_info;
+    tstate->tracing = s->tracing;
+    /* Nothing stale may stay behind: these belong to the thread now. */
+    s->current_frame = NULL;
+    s->datastack_chunk = NULL;
+    s->datastack_top = NULL;
+    s->datastack_limit = NULL;
+    s->py_depth = 0;
+    PyObject *old = tstate->context;
+    if (old != s->context) {
+        /* ContextVar caches key on this. */
+        tstate->context_ver++;
+    }
+    tstate->context = s->context;
+    s->context = NULL;
+    Py_XDECREF(old);
+    if (tracers_involved(tstate, s)
+        || s->instr_version != _Py_atomic_load_uintptr_relaxed(
+               &tstate->interp->ceval.instrumentation_version)) {
+        /* Setting a tracer may run audit hooks: no switching meanwhile. */
+        ts->no_switch++;
+        load_tracers(tstate, s);
+        reinstrument(tstate, s->instr_version);
+        ts->no_switch--;
+    }
+}
+
 /* A finished tasklet: give back its data stack chunks and references. */
 void
-_PySlp_IState_Clear(PyTaskletObject *t)
+_PySlp_StateClear(PyTaskletObject *t)
 {
-    PySlp_IState *s = &t->state;
+    PySlp_SavedState *s = &t->state;
     _PyStackChunk *chunk = s->datastack_chunk;
     PyThreadState *tstate = t->ts != NULL ? t->ts->tstate : NULL;
     while (chunk != NULL) {
@@ -256,44 +252,14 @@ _PySlp_IState_Clear(PyTaskletObject *t)
     }
 }
 
-/* What a suspended tasklet's frames own.  A frame suspended in a call to
-   a Python function has saved its stack top; the top frame has if the
-   stackless call that suspended it noted where its arguments end
-   (call_top).  A frame suspended in any other C call has no valid stack
-   top (stacktop is -1 while the eval loop runs): only its fast locals are
-   visited, and the objects on its value stack count as externally
-   referenced -- kept alive, never freed early.  Generator frames belong
-   to their generator, which visits them. */
+/* What a suspended tasklet's saved state owns, its frames included. */
 int
-_PySlp_IState_Traverse(PyTaskletObject *t, visitproc visit, void *arg)
+_PySlp_StateTraverse(PyTaskletObject *t, visitproc visit, void *arg)
 {
-    PySlp_IState *s = &t->state;
+    PySlp_SavedState *s = &t->state;
     Py_VISIT(s->context);
     Py_VISIT(s->c_traceobj);
     Py_VISIT(s->c_profileobj);
     Py_VISIT(t->exc_state.exc_value);
-    for (_PyInterpreterFrame *f = s->current_frame; f; f = f->previous) {
-        if (f->owner != FRAME_OWNED_BY_THREAD) {
-            continue;
-        }
-        Py_VISIT(f->frame_obj);
-        Py_VISIT(f->f_locals);
-        Py_VISIT(f->f_funcobj);
-        Py_VISIT(f->f_executable);
-        PyCodeObject *co = _PyFrame_GetCode(f);
-        Py_ssize_t n = co->co_nlocalsplus;
-        if (t->hard != NULL && f == t->hard->call_frame
-            && t->hard->call_top != NULL) {
-            n = t->hard->call_top - f->localsplus;
-        }
-        else if (f->stacktop > n) {
-            n = f->stacktop;
-        }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (f->localsplus[i] != PySlp_UNWIND) {
-                Py_VISIT(f->localsplus[i]);
-            }
-        }
-    }
-    return 0;
+    return _PySlp_TraverseFrames(t, visit, arg);
 }

@@ -1,7 +1,7 @@
-/* stackless.bomb: an exception in a bottle (spec §2.7).  A bomb in a
+/* stackless.bomb: an exception in a bottle.  A bomb in a
  * tasklet's tempval, or sent over a channel, raises when it is taken. */
 
-#include "core/slp_internal.h"
+#include "slp_core.h"
 
 typedef struct {
     PyObject_HEAD

@@ -1,0 +1,183 @@
+/* A channel's queue of blocked tasklets and the transfer of a value over
+ * it (user guide, "Channels").  The queue is a FIFO, all senders or all
+ * receivers; `balance` counts them (+ senders, - receivers).  The channel
+ * holds a reference to each tasklet in its queue, and each such tasklet
+ * one to the channel. */
+
+#include "slp_core.h"
+
+static void
+queue_append(PyChannelObject *ch, PyTaskletObject *t, int dir)
+{
+    assert(t->next == NULL && t->prev == NULL && !t->in_ring);
+    Py_INCREF(t);
+    t->prev = ch->tail;
+    t->next = NULL;
+    if (ch->tail != NULL) {
+        ch->tail->next = t;
+    }
+    else {
+        ch->head = t;
+    }
+    ch->tail = t;
+    ch->balance += dir;
+    t->blocked = dir;
+    Py_XSETREF(t->channel, (PyChannelObject *)Py_NewRef(ch));
+}
+
+/* Unblock t; drops the channel's reference to it (callers hold one). */
+void
+_PySlp_ChannelRemove(PyChannelObject *ch, PyTaskletObject *t)
+{
+    assert(t->channel == ch && t->blocked);
+    if (t->prev != NULL) {
+        t->prev->next = t->next;
+    }
+    else {
+        ch->head = t->next;
+    }
+    if (t->next != NULL) {
+        t->next->prev = t->prev;
+    }
+    else {
+        ch->tail = t->prev;
+    }
+    t->next = t->prev = NULL;
+    ch->balance -= t->blocked;
+    t->blocked = 0;
+    PyChannelObject *own = t->channel;
+    t->channel = NULL;
+    Py_DECREF(t);
+    Py_DECREF(own);
+}
+
+/* A channel that goes away unblocks its tasklets: they become paused. */
+void
+_PySlp_ChannelClear(PyChannelObject *ch)
+{
+    while (ch->head != NULL) {
+        PyTaskletObject *t = (PyTaskletObject *)Py_NewRef(ch->head);
+        _PySlp_ChannelRemove(ch, t);
+        Py_DECREF(t);
+    }
+}
+
+/* send (dir 1, `value` may be a bomb) and receive (dir -1).  With a
+   partner waiting the transfer happens now, and the channel's preference
+   says who runs on (user guide, "Who runs after a transfer"); else the
+   caller blocks and the next runnable tasklet runs. */
+PyObject *
+_PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    _PySlp_RunDeferredKills(ts);
+    PyTaskletObject *cur = ts->current;
+    if (ts->in_channel_cb) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Recursive channel call due to callbacks!");
+        return NULL;
+    }
+    if (_PySlp_CheckQueueChange(ts) < 0) {
+        return NULL;
+    }
+    int willblock = dir > 0 ? ch->balance >= 0 : ch->balance <= 0;
+    if (ts->settings->channel_callback != NULL) {
+        _PySlp_CallChannelCallback(ts, ch, cur, dir, value, willblock);
+        /* The callback may have changed the queue; look again. */
+        willblock = dir > 0 ? ch->balance >= 0 : ch->balance <= 0;
+    }
+
+    if (!willblock) {
+        PyTaskletObject *p = ch->head;
+        if (p->ts != ts) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "channel transfers between threads are not "
+                            "supported yet");
+            return NULL;
+        }
+        int preferred = dir > 0 ? ch->preference < 0 : ch->preference > 0;
+        int do_switch = ch->schedule_all || preferred;
+        if (do_switch && _PySlp_CheckSwitch(ts) < 0) {
+            return NULL;
+        }
+        Py_INCREF(ch);
+        Py_INCREF(p);
+        _PySlp_ChannelRemove(ch, p);
+        PyObject *got;
+        if (dir > 0) {
+            Py_XSETREF(p->tempval, Py_NewRef(value));
+            got = Py_NewRef(Py_None);
+        }
+        else {
+            got = p->tempval ? p->tempval : Py_NewRef(Py_None);
+            p->tempval = Py_NewRef(Py_None);
+        }
+        PyTaskletObject *next = NULL;
+        if (ch->schedule_all) {
+            _PySlp_RingAppend(ts, p);
+            next = cur->next;
+        }
+        else if (preferred) {
+            _PySlp_RingInsertAfter(ts, cur, p);
+            next = p;
+        }
+        else {
+            _PySlp_RingAppend(ts, p);
+        }
+        Py_DECREF(p);
+        Py_DECREF(ch);
+        if (next == NULL || next == cur) {
+            /* The caller continues: a receiver takes the value now. */
+            if (PyBomb_CheckExact(got)) {
+                _PySlp_RaiseBomb(got);
+                Py_DECREF(got);
+                return NULL;
+            }
+            return got;
+        }
+        Py_XSETREF(cur->tempval, got);
+        return _PySlp_SwitchTo(ts, next);
+    }
+
+    /* No partner: block. */
+    if (cur->block_trap) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this tasklet does not like to be blocked.");
+        return NULL;
+    }
+    if (ch->closing) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Send/receive operation on a closed channel");
+        return NULL;
+    }
+    int insert;
+    PyTaskletObject *next = _PySlp_NextAfterLeaving(ts, &insert);
+    if (next == NULL) {
+        return NULL;
+    }
+    if (next == cur) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Deadlock: the last runnable tasklet cannot be "
+                        "blocked.");
+        return NULL;
+    }
+    if (_PySlp_CheckSwitch(ts) < 0) {
+        return NULL;
+    }
+    Py_XSETREF(cur->tempval, Py_NewRef(dir > 0 ? value : Py_None));
+    if (insert && dir > 0 && PyBomb_CheckExact(value)) {
+        /* Original quirk: the waking watchdog gets the bomb of a tasklet
+           blocking in send_exception()/send_throw() (user guide,
+           "Deadlock"). */
+        Py_XSETREF(next->tempval, Py_NewRef(value));
+    }
+    _PySlp_RingRemove(ts, cur);
+    queue_append(ch, cur, dir);
+    if (insert) {
+        _PySlp_RingAppend(ts, next);
+    }
+    return _PySlp_SwitchTo(ts, next);
+}

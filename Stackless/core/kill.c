@@ -1,0 +1,308 @@
+/* Ending tasklets from outside: throw() and kill(), and the one policy for
+ * tasklets nobody can reach any more -- unreachable ones found by the
+ * garbage collector, and those left when their thread or the interpreter
+ * ends.  Such a tasklet is killed, so that its `finally` blocks run; one
+ * that refuses to die is kept in gc.garbage (user guide, "Switching and
+ * the C stack"; D18, D28). */
+
+#include "slp_core.h"
+
+/* ------------------------------------------------------------------ */
+/* throw() and kill() */
+
+PyObject *
+_PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
+                 PySlp_ResumeHook hook)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    if (t == ts->current) {
+        PyErr_SetRaisedException(Py_NewRef(exc));
+        return NULL;
+    }
+    int is_exit = PyErr_GivenExceptionMatches(exc, PyExc_TaskletExit);
+    if (!_PySlp_HasThread(t)) {
+        if (is_exit && !t->alive) {
+            Py_RETURN_NONE;
+        }
+        PyErr_SetString(PyExc_RuntimeError, "tasklet has no thread");
+        return NULL;
+    }
+    if (!t->alive) {
+        if (is_exit) {
+            Py_RETURN_NONE;
+        }
+        PyErr_SetString(PyExc_RuntimeError,
+                        "You cannot throw to a dead tasklet");
+        return NULL;
+    }
+    if (t->ts != ts) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "throw() and kill() to a tasklet of another "
+                        "thread are not supported yet");
+        return NULL;
+    }
+    if (_PySlp_CheckQueueChange(ts) < 0
+        || (!pending && _PySlp_CheckSwitch(ts) < 0)) {
+        return NULL;
+    }
+    PyObject *bomb = _PySlp_MakeBomb(exc);
+    if (bomb == NULL) {
+        return NULL;
+    }
+    Py_INCREF(t);
+    if (t->blocked) {
+        _PySlp_ChannelRemove(t->channel, t);
+    }
+    Py_XSETREF(t->tempval, bomb);
+    if (!t->in_ring) {
+        _PySlp_RingAppend(ts, t);
+    }
+    PyObject *r;
+    if (pending) {
+        r = Py_NewRef(Py_None);
+    }
+    else {
+        r = _PySlp_SwitchToThen(ts, t, hook);
+    }
+    Py_DECREF(t);
+    return r;
+}
+
+PyObject *
+_PySlp_KillThen(PyTaskletObject *t, int pending, PySlp_ResumeHook hook)
+{
+    if (!_PySlp_HasThread(t)) {
+        /* Orphaned: its thread is gone, so it cannot run any more.  Its
+           frames are dropped without running code; only a tasklet with
+           C state cannot be dropped (its C stack refers to them). */
+        if (t->parked) {
+            _PySlp_DropFrames(t);
+            _PySlp_StateClear(t);
+            t->alive = 0;
+        }
+        if (!t->has_cstack) {
+            Py_CLEAR(t->func);
+            Py_CLEAR(t->args);
+            Py_CLEAR(t->kwargs);
+            t->alive = 0;
+        }
+        Py_RETURN_NONE;
+    }
+    if (!t->alive) {
+        Py_RETURN_NONE;
+    }
+    PyObject *exc = PyObject_CallNoArgs(PyExc_TaskletExit);
+    if (exc == NULL) {
+        return NULL;
+    }
+    PyObject *r = _PySlp_ThrowThen(t, exc, pending, hook);
+    Py_DECREF(exc);
+    return r;
+}
+
+/* kill() on behalf of C code (finalisers, thread end, deferred kills):
+   never soft, even inside a stackless call that noted its arguments --
+   its caller could not pass the unwind token on. */
+PyObject *
+_PySlp_Kill(PyTaskletObject *t, int pending)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    PyObject *const *noted = ts != NULL ? ts->call_args : NULL;
+    if (ts != NULL) {
+        ts->call_args = NULL;
+    }
+    PyObject *r = _PySlp_KillThen(t, pending, NULL);
+    if (ts != NULL) {
+        ts->call_args = noted;
+    }
+    return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* The kill-unreachable policy */
+
+/* Has begun and not ended, and is not running: killing it runs code. */
+static int
+still_to_kill(PyTaskletObject *t)
+{
+    return t->alive && _PySlp_HasFrames(t) && !_PySlp_IsCurrent(t);
+}
+
+/* Kill `t` until it is dead; a tasklet that catches TaskletExit gets a
+   few more.  Errors are reported as unraisable, with `why` ("a tasklet at
+   thread exit").  Returns 1
+   if it died, 0 if it refused. */
+int
+_PySlp_KillForGood(PyTaskletObject *t, const char *why)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    for (int i = 0; i < 10 && still_to_kill(t); i++) {
+        PyObject *r = _PySlp_Kill(t, 0);
+        if (r == NULL) {
+            PyErr_FormatUnraisable("Exception ignored while killing "
+                                   "%s: %R", why, t);
+            break;
+        }
+        Py_DECREF(r);
+    }
+    PyErr_SetRaisedException(exc);
+    return !still_to_kill(t);
+}
+
+/* An unreachable tasklet that cannot be killed now or at all. */
+static void
+keep_in_garbage(PyTaskletObject *t)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    Py_CLEAR(t->tempval);
+    PyObject *garbage = NULL;
+    PyObject *gc = PyImport_ImportModule("gc");
+    if (gc != NULL) {
+        garbage = PyObject_GetAttrString(gc, "garbage");
+        Py_DECREF(gc);
+    }
+    if (garbage == NULL || PyList_Append(garbage, (PyObject *)t) < 0) {
+        PyErr_FormatUnraisable("Exception ignored while keeping an "
+                               "unkillable tasklet");
+    }
+    Py_XDECREF(garbage);
+    if (_Py_GetConfig()->verbose) {
+        PySys_WriteStderr("stackless: tasklet %p could not be killed "
+                          "and is kept in gc.garbage\n", (void *)t);
+    }
+    PyErr_SetRaisedException(exc);
+}
+
+static void
+kill_unreachable(PyTaskletObject *t)
+{
+    if (!_PySlp_KillForGood(t, "an unreachable tasklet")) {
+        keep_in_garbage(t);
+    }
+}
+
+static int run_deferred_kills(void *Py_UNUSED(arg));
+
+/* Keep t alive until it can be killed: by the next stackless operation
+   of its thread, or in the main thread by a pending call as soon as the
+   eval loop runs again. */
+static void
+defer_kill(PyTaskletObject *t)
+{
+    PySlp_ThreadState *ts = t->ts;
+    PyObject *exc = PyErr_GetRaisedException();
+    if (ts->deferred_kills == NULL) {
+        ts->deferred_kills = PyList_New(0);
+    }
+    if (ts->deferred_kills == NULL
+        || PyList_Append(ts->deferred_kills, (PyObject *)t) < 0) {
+        PyErr_FormatUnraisable("Exception ignored while deferring the "
+                               "kill of an unreachable tasklet");
+    }
+    else if (ts->tstate == _PyThreadState_GET() && _Py_IsMainThread()) {
+        (void)Py_AddPendingCall(run_deferred_kills, NULL);
+    }
+    PyErr_SetRaisedException(exc);
+}
+
+static int
+run_deferred_kills(void *Py_UNUSED(arg))
+{
+    if (_PyInterpreterState_GET()->gc.collecting) {
+        /* Run by a finaliser's Python code during the same collection:
+           too early.  Come back once it is over. */
+        (void)Py_AddPendingCall(run_deferred_kills, NULL);
+        return 0;
+    }
+    /* Where switching is not allowed for longer (inside a callback, a
+       switch trap), the kills wait for the next stackless operation. */
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    if (ts != NULL) {
+        _PySlp_RunDeferredKills(ts);
+    }
+    return 0;
+}
+
+void
+_PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts)
+{
+    while (ts->deferred_kills != NULL
+           && PyList_GET_SIZE(ts->deferred_kills) > 0
+           && _PySlp_WhyNoSwitch(ts) == NULL) {
+        PyObject *t = Py_NewRef(PyList_GET_ITEM(ts->deferred_kills, 0));
+        PyObject *exc = PyErr_GetRaisedException();
+        (void)PyList_SetSlice(ts->deferred_kills, 0, 1, NULL);
+        PyErr_SetRaisedException(exc);
+        kill_unreachable((PyTaskletObject *)t);
+        Py_DECREF(t);
+    }
+}
+
+/* The tasklet type's finaliser (PEP 442): a suspended tasklet that became
+   unreachable.  Where it cannot be killed now (another thread's tasklet;
+   no switch allowed: a collection, a callback, a switch trap) the kill is
+   deferred.  An orphan cannot run: its frames are dropped when it is
+   freed. */
+void
+_PySlp_FinalizeTasklet(PyTaskletObject *t)
+{
+    if (t->is_main || !still_to_kill(t) || !_PySlp_HasThread(t)) {
+        return;
+    }
+    if (t->ts->tstate != _PyThreadState_GET()
+        || _PySlp_WhyNoSwitch(t->ts) != NULL) {
+        defer_kill(t);
+        return;
+    }
+    kill_unreachable(t);
+}
+
+/* The calling thread ends (`all` false) or the interpreter does (`all`):
+   kill its tasklets that hold C state, or every one that has begun, so
+   that their cleanup code runs.  At thread end only C state forces a
+   kill: the others become orphans that bind_thread() can revive; at
+   shutdown nothing could revive them (D28). */
+void
+_PySlp_KillThreadTasklets(PySlp_ThreadState *ts, int all)
+{
+    if (ts->current != ts->main) {
+        return;
+    }
+    PyObject *exc = PyErr_GetRaisedException();
+    int saved_trap = ts->switch_trap;
+    ts->switch_trap = 0;
+    _PySlp_RunDeferredKills(ts);
+    for (int round = 0; round < 10; round++) {
+        /* Killing runs code that may start or end others: take a list. */
+        PyObject *victims = PyList_New(0);
+        PyTaskletObject *h = ts->begun_head, *c = h;
+        while (victims != NULL && c != NULL) {
+            if (still_to_kill(c) && (all || c->has_cstack)
+                && PyList_Append(victims, (PyObject *)c) < 0) {
+                Py_CLEAR(victims);
+            }
+            c = c->begun_next == h ? NULL : c->begun_next;
+        }
+        if (victims == NULL) {
+            PyErr_Clear();
+            break;
+        }
+        Py_ssize_t n = PyList_GET_SIZE(victims);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyTaskletObject *t =
+                (PyTaskletObject *)PyList_GET_ITEM(victims, i);
+            if (still_to_kill(t) && (all || t->has_cstack)) {
+                (void)_PySlp_KillForGood(t, "a tasklet at thread exit");
+            }
+        }
+        Py_DECREF(victims);
+        if (n == 0) {
+            break;
+        }
+    }
+    ts->switch_trap = saved_trap;
+    PyErr_SetRaisedException(exc);
+}

@@ -1,0 +1,293 @@
+/* The life of a tasklet: its start, in a C context of its own (hard) or
+ * as a first frame run by a dispatcher (soft); its end, with the policy for
+ * an exception nobody handled; and the dispatch loop that runs soft
+ * tasklets, entered by the eval loop's soft-switch hook.
+ */
+
+#include "slp_core.h"
+
+/* ------------------------------------------------------------------ */
+/* Start */
+
+/* The common start of every tasklet, in the context it runs in: its state
+   is loaded and the tasklet that ran before is let go.  A tasklet killed
+   or thrown to before it ran has a bomb in tempval: the exception is
+   raised and its callable never runs (returns -1, as for a tasklet with
+   nothing to call). */
+static int
+begin(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    _PySlp_StateLoad(ts, t);
+    _PySlp_PostSwitch(ts);
+    PyObject *tv = t->tempval;
+    t->tempval = Py_NewRef(Py_None);
+    if (tv != NULL && PyBomb_CheckExact(tv)) {
+        _PySlp_RaiseBomb(tv);
+        Py_DECREF(tv);
+        return -1;
+    }
+    Py_XDECREF(tv);
+    if (t->func == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the tasklet was not bound to a function");
+        return -1;
+    }
+    return 0;
+}
+
+/* The first code of a tasklet's own C context (core/transfer.c makes it
+   for a tasklet whose callable is not a Python function). */
+void
+_PySlp_HardStart(void *value, void *arg)
+{
+    PySlp_ThreadState *ts = value;
+    PyTaskletObject *t = arg;
+    if (begin(ts, t) == 0) {
+        /* The call stays in t->func/args/kwargs while it runs: referenced
+           from the tasklet, not from this C stack, the GC can see them. */
+        PyObject *r = PyObject_Call(t->func, t->args, t->kwargs);
+        Py_XDECREF(r);
+    }
+    Py_CLEAR(t->func);
+    Py_CLEAR(t->args);
+    Py_CLEAR(t->kwargs);
+    _PySlp_TaskletEnd(ts, t);
+    /* The next tasklet runs softly: this context dispatches from now on. */
+    _PySlp_DispatchLoop(ts);
+}
+
+/* The current tasklet starts softly: its first frame goes on its own
+   frame stack, linked to the loop whose entry frame is `entry`.  Returns
+   _PySlp_RESUME_START, or -1 if it ended before running any frame (the
+   exception set that ended it). */
+int
+_PySlp_SoftStart(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
+{
+    PyTaskletObject *t = ts->current;
+    if (begin(ts, t) < 0) {
+        return -1;
+    }
+    PyObject *func = t->func, *args = t->args, *kwargs = t->kwargs;
+    t->func = t->args = t->kwargs = NULL;
+    PyObject *callargs = args;
+    if (PyMethod_Check(func)) {
+        /* A bound method: its function with self first. */
+        PyObject *self = PyMethod_GET_SELF(func);
+        Py_ssize_t n = PyTuple_GET_SIZE(args);
+        callargs = PyTuple_New(n + 1);
+        if (callargs != NULL) {
+            PyTuple_SET_ITEM(callargs, 0, Py_NewRef(self));
+            for (Py_ssize_t i = 0; i < n; i++) {
+                PyTuple_SET_ITEM(callargs, i + 1,
+                                 Py_NewRef(PyTuple_GET_ITEM(args, i)));
+            }
+        }
+    }
+    _PyInterpreterFrame *frame = NULL;
+    if (callargs != NULL) {
+        PyObject *fn = PyMethod_Check(func) ? PyMethod_GET_FUNCTION(func)
+                                            : func;
+        frame = _PySlp_PushCallFrame(ts->tstate, (PyFunctionObject *)fn,
+                                     callargs, kwargs);
+        if (callargs != args) {
+            Py_DECREF(callargs);
+        }
+    }
+    Py_DECREF(func);
+    Py_DECREF(args);
+    Py_XDECREF(kwargs);
+    if (frame == NULL) {
+        return -1;
+    }
+    t->base_frame = frame;
+    frame->previous = entry;
+    ts->tstate->current_frame = frame;
+    _PySlp_BegunLink(ts, t);
+    return _PySlp_RESUME_START;
+}
+
+/* ------------------------------------------------------------------ */
+/* End */
+
+static int
+is_main_thread(PyThreadState *tstate)
+{
+    return _Py_IsMainInterpreter(tstate->interp)
+           && tstate->thread_id == _PyRuntime.main_thread;
+}
+
+/* The exceptions that end a tasklet quietly: TaskletExit, and
+   SystemExit outside the program's initial thread.  Returns exc, or NULL
+   (exc dropped) if it is absorbed. */
+static PyObject *
+absorb_silent_exit(PySlp_ThreadState *ts, PyObject *exc)
+{
+    if (PyErr_GivenExceptionMatches(exc, PyExc_TaskletExit)
+        || (PyErr_GivenExceptionMatches(exc, PyExc_SystemExit)
+            && !is_main_thread(ts->tstate))) {
+        Py_DECREF(exc);
+        return NULL;
+    }
+    return exc;
+}
+
+/* What an exception ending a tasklet becomes (user guide, "Errors in
+   tasklets"): the exception to deliver to the innermost run() caller or
+   main (new reference), or NULL if it is absorbed.  SystemExit from the
+   initial thread ends the program: main re-raises it.  The error handler
+   sees every other one; what it raises is judged by the same rules (a
+   handler that kills the current tasklet ends it quietly). */
+static PyObject *
+unhandled_exception(PySlp_ThreadState *ts, PyObject *exc)
+{
+    exc = absorb_silent_exit(ts, exc);
+    if (exc == NULL || PyErr_GivenExceptionMatches(exc, PyExc_SystemExit)) {
+        return exc;
+    }
+    PyObject *handler = ts->settings->error_handler;
+    if (handler != NULL) {
+        PyObject *tb = PyException_GetTraceback(exc);
+        Py_INCREF(handler);
+        PyObject *r = PyObject_CallFunctionObjArgs(
+            handler, (PyObject *)Py_TYPE(exc), exc, tb ? tb : Py_None, NULL);
+        Py_DECREF(handler);
+        Py_XDECREF(tb);
+        Py_DECREF(exc);
+        if (r != NULL) {
+            Py_DECREF(r);
+            return NULL;
+        }
+        exc = absorb_silent_exit(ts, PyErr_GetRaisedException());
+    }
+    return exc;
+}
+
+/* `t`, the current tasklet, has finished (with the exception set, if
+   one ended it).  Returns when the tasklet that runs next is current and
+   runs softly in this C context, which then becomes its dispatcher;
+   otherwise switches away for good. */
+void
+_PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    if (exc != NULL) {
+        exc = unhandled_exception(ts, exc);
+    }
+    t->alive = 0;
+    t->base_frame = NULL;
+    _PySlp_BegunUnlink(ts, t);
+    Py_CLEAR(t->exc_state.exc_value);
+    Py_XSETREF(t->tempval, Py_NewRef(Py_None));
+
+    PyTaskletObject *next;
+    if (exc != NULL) {
+        /* Raise it in the innermost run() caller or main, right now. */
+        next = _PySlp_InnermostWatchdog(ts);
+        PyObject *bomb = _PySlp_MakeBomb(exc);
+        Py_DECREF(exc);
+        if (bomb == NULL) {
+            Py_FatalError("no memory to deliver a tasklet's exception");
+        }
+        Py_XSETREF(next->tempval, bomb);
+        if (next->blocked) {
+            _PySlp_ChannelRemove(next->channel, next);
+        }
+        _PySlp_RingRemove(ts, t);
+        if (!next->in_ring) {
+            _PySlp_RingAppend(ts, next);
+        }
+    }
+    else if (t->next != t) {
+        next = t->next;
+        _PySlp_RingRemove(ts, t);
+    }
+    else {
+        /* The ring is empty now: the innermost run() caller or main goes
+           on, told why if it is blocked (user guide, "Deadlock"). */
+        _PySlp_RingRemove(ts, t);
+        next = _PySlp_InnermostWatchdog(ts);
+        if (next->blocked) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            next->blocked > 0
+                            ? "the main tasklet is sending without a "
+                              "receiver available."
+                            : "the main tasklet is receiving without a "
+                              "sender available.");
+            PyObject *err = PyErr_GetRaisedException();
+            PyObject *bomb = _PySlp_MakeBomb(err);
+            Py_DECREF(err);
+            if (bomb == NULL) {
+                Py_FatalError("no memory to wake the main tasklet");
+            }
+            Py_XSETREF(next->tempval, bomb);
+            _PySlp_ChannelRemove(next->channel, next);
+        }
+        _PySlp_RingAppend(ts, next);
+    }
+    if (_PySlp_Transfer(ts, next, 1, NULL) != PySlp_DISPATCH_NEXT) {
+        Py_FatalError("cannot switch away from a finished tasklet");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatchers (D24) */
+
+/* The eval loop's soft-switch hook (ceval.c, slp_soft_switch): park
+   `frame`'s tasklet (NULL: a dispatcher's entry, nothing to park) and make
+   the loop whose entry frame is `entry` run the current tasklet. */
+int
+_PySlp_SoftSwitch(PyThreadState *tstate, _PyInterpreterFrame *entry,
+                  _PyInterpreterFrame *frame, PyObject **result)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(tstate);
+    if (frame != NULL && _PySlp_Park(ts, frame)) {
+        *result = ts->home_result;
+        ts->home_result = NULL;
+        return _PySlp_RESUME_EXIT;
+    }
+    for (;;) {
+        int how = ts->current->parked ? _PySlp_ResumeParked(ts, entry)
+                                      : _PySlp_SoftStart(ts, entry);
+        if (how >= 0) {
+            return how;
+        }
+        /* It ended before it began; the next one may run here too. */
+        _PySlp_TaskletEnd(ts, ts->current);
+    }
+}
+
+void _Py_NO_RETURN
+_PySlp_DispatchLoop(PySlp_ThreadState *ts)
+{
+    PyThreadState *tstate = ts->tstate;
+    for (;;) {
+        /* The eval loop's entry checks the C recursion budget of whoever
+           was current; a dispatcher runs at the base of the C stack. */
+        tstate->c_recursion_remaining = ts->c_remaining_base;
+        _PyInterpreterFrame dummy;
+        memset(&dummy, 0, sizeof(dummy));
+        PyObject *r = _PyEval_EvalFrameDefault(tstate, &dummy,
+                                               _PySlp_EVAL_DISPATCH);
+        /* The current tasklet's first frame has returned or raised. */
+        PyTaskletObject *t = ts->current;
+        if (t->homed) {
+            _PySlp_GoHome(ts, t, r);
+        }
+        t->base_frame = NULL;
+        if (r != NULL) {
+            PyObject *exc = PyErr_GetRaisedException();
+            Py_DECREF(r);
+            PyErr_SetRaisedException(exc);
+        }
+        _PySlp_TaskletEnd(ts, t);
+    }
+}
+
+/* The first code of a fresh C context made for a tasklet that runs
+   softly (core/transfer.c, core/softswitch.c). */
+void
+_PySlp_DispatchStart(void *value, void *arg)
+{
+    (void)arg;
+    _PySlp_DispatchLoop((PySlp_ThreadState *)value);
+}

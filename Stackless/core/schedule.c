@@ -1,0 +1,227 @@
+/* Who runs next: schedule(), run() with its watchdog stack, and
+ * tasklet.run()/switch() (user guide, "Tasklets").  The switch itself is
+ * core/transfer.c's. */
+
+#include "slp_core.h"
+
+/* The innermost tasklet inside stackless.run(), else main. */
+PyTaskletObject *
+_PySlp_InnermostWatchdog(PySlp_ThreadState *ts)
+{
+    Py_ssize_t n = PyList_GET_SIZE(ts->watchdogs);
+    if (n > 0) {
+        return (PyTaskletObject *)PyList_GET_ITEM(ts->watchdogs, n - 1);
+    }
+    return ts->main;
+}
+
+/* Who runs when the current tasklet leaves the ring without naming a
+   successor: the next in the ring, else the innermost run() caller or
+   main.  Sets *insert when that tasklet must be appended first.  Returns
+   the current tasklet itself when it is the watchdog (nothing else to
+   do), NULL with the deadlock error. */
+PyTaskletObject *
+_PySlp_NextAfterLeaving(PySlp_ThreadState *ts, int *insert)
+{
+    PyTaskletObject *cur = ts->current;
+    *insert = 0;
+    if (cur->in_ring && cur->next != cur) {
+        return cur->next;
+    }
+    PyTaskletObject *w = _PySlp_InnermostWatchdog(ts);
+    if (w == cur) {
+        return cur;
+    }
+    if (w->alive && !w->in_ring && !w->blocked) {
+        *insert = 1;
+        return w;
+    }
+    /* Cross-thread wake-ups do not exist yet, so waiting for another
+       thread could never end: it is a deadlock in every case (D17). */
+    PyErr_SetString(PyExc_RuntimeError,
+                    "Deadlock: the last runnable tasklet cannot be blocked.");
+    return NULL;
+}
+
+/* stackless.schedule() and schedule_remove(). */
+PyObject *
+_PySlp_Schedule(PyObject *retval, int remove)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    _PySlp_RunDeferredKills(ts);
+    PyTaskletObject *cur = ts->current;
+    PyTaskletObject *next;
+    int insert = 0;
+    if (retval == NULL) {
+        retval = (PyObject *)cur;
+    }
+    if (!remove) {
+        next = cur->next;
+    }
+    else {
+        next = _PySlp_NextAfterLeaving(ts, &insert);
+        if (next == NULL) {
+            return NULL;
+        }
+    }
+    if (next == cur) {
+        return Py_NewRef(retval);
+    }
+    if (_PySlp_CheckSwitch(ts) < 0) {
+        return NULL;
+    }
+    Py_XSETREF(cur->tempval, Py_NewRef(retval));
+    if (remove) {
+        _PySlp_RingRemove(ts, cur);
+        if (insert) {
+            _PySlp_RingAppend(ts, next);
+        }
+    }
+    return _PySlp_SwitchTo(ts, next);
+}
+
+/* ------------------------------------------------------------------ */
+/* stackless.run(): the caller waits on the watchdog stack until the run
+   queue is empty. */
+
+/* Any resumption ends this run(): pop it and every watchdog pushed after
+   it; those are put back in the ring to return later. */
+static PyObject *
+run_resumed(PySlp_ThreadState *ts, PyTaskletObject *cur, PyObject *r)
+{
+    Py_ssize_t n = PyList_GET_SIZE(ts->watchdogs);
+    Py_ssize_t i = n - 1;
+    while (i >= 0 && PyList_GET_ITEM(ts->watchdogs, i) != (PyObject *)cur) {
+        i--;
+    }
+    if (i >= 0) {
+        for (Py_ssize_t j = i + 1; j < n; j++) {
+            PyTaskletObject *w =
+                (PyTaskletObject *)PyList_GET_ITEM(ts->watchdogs, j);
+            if (w->alive && !w->in_ring && !w->blocked) {
+                _PySlp_RingAppend(ts, w);
+            }
+        }
+        PyObject *exc = PyErr_GetRaisedException();
+        (void)PyList_SetSlice(ts->watchdogs, i, n, NULL);
+        PyErr_SetRaisedException(exc);
+    }
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+PyObject *
+_PySlp_RunWatchdog(void)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    _PySlp_RunDeferredKills(ts);
+    PyTaskletObject *cur = ts->current;
+    if (cur->next == cur) {
+        Py_RETURN_NONE;
+    }
+    if (_PySlp_CheckSwitch(ts) < 0) {
+        return NULL;
+    }
+    if (PyList_Append(ts->watchdogs, (PyObject *)cur) < 0) {
+        return NULL;
+    }
+    PyTaskletObject *next = cur->next;
+    _PySlp_RingRemove(ts, cur);
+    return _PySlp_SwitchToThen(ts, next, run_resumed);
+}
+
+/* ------------------------------------------------------------------ */
+/* tasklet.run() (`remove` false: the caller stays runnable) and
+   tasklet.switch() (the caller is paused). */
+
+static int
+check_runnable(PyTaskletObject *t)
+{
+    if (t->blocked) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "You cannot run a blocked tasklet");
+        return -1;
+    }
+    if (!_PySlp_HasThread(t)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Target thread isn't initialized");
+        return -1;
+    }
+    if (!t->alive) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "You cannot run an unbound(dead) tasklet");
+        return -1;
+    }
+    return 0;
+}
+
+/* tasklet.insert(): append a paused tasklet to its thread's run queue. */
+int
+_PySlp_Insert(PyTaskletObject *t)
+{
+    if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
+        return -1;
+    }
+    if (!t->in_ring) {
+        _PySlp_RingAppend(t->ts, t);
+    }
+    return 0;
+}
+
+PyObject *
+_PySlp_RunOrSwitch(PyTaskletObject *t, int remove)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    if (!_PySlp_HasThread(t)) {
+        PyErr_SetString(PyExc_RuntimeError, "tasklet has no thread");
+        return NULL;
+    }
+    _PySlp_RunDeferredKills(ts);
+    if (t->ts != ts) {
+        if (remove) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "can't switch to a different thread.");
+            return NULL;
+        }
+        /* Another thread's tasklet runs next there. */
+        if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
+            return NULL;
+        }
+        if (!t->in_ring) {
+            PySlp_ThreadState *other = t->ts;
+            if (other->current != NULL && other->current->in_ring) {
+                _PySlp_RingInsertAfter(other, other->current, t);
+            }
+            else {
+                _PySlp_RingAppend(other, t);
+            }
+        }
+        Py_RETURN_NONE;
+    }
+    PyTaskletObject *cur = ts->current;
+    if (t == cur) {
+        Py_RETURN_NONE;
+    }
+    if (check_runnable(t) < 0 || _PySlp_CheckSwitch(ts) < 0) {
+        return NULL;
+    }
+    if (!t->in_ring) {
+        _PySlp_RingAppend(ts, t);
+    }
+    if (remove) {
+        _PySlp_RingRemove(ts, cur);
+    }
+    return _PySlp_SwitchTo(ts, t);
+}

@@ -1,0 +1,468 @@
+/* The Stackless core: what module/ builds on (docs/architecture.md,
+ * "Layers").  Nothing here includes or calls module/.
+ *
+ * Three objects make the model:
+ *   PySlp_ThreadState   one per thread state: main, current, the run
+ *                       queue (a ring), watchdogs, the C stack base;
+ *   PyTaskletObject     a flow of control: its frames, the part of the
+ *                       thread state it owns, its saved C stack slice;
+ *   PyChannelObject     a FIFO of tasklets blocked on send or receive.
+ *
+ * Reference ownership: the ring holds one reference to each tasklet in
+ * it, a channel to each tasklet blocked on it, the thread state to
+ * `main` and `current`, the watchdog list to its tasklets.
+ *
+ * Declarations are grouped by the file that defines them; each file
+ * holds one concept (the file map is in docs/architecture.md).
+ */
+
+#ifndef SLP_CORE_H
+#define SLP_CORE_H
+
+#ifndef Py_BUILD_CORE
+#  define Py_BUILD_CORE 1
+#endif
+#include "Python.h"
+#include "pycore_frame.h"
+#include "pycore_pystate.h"
+#include "pycore_tstate.h"
+#include "pycore_interp.h"        // PyInterpreterState.gc
+#include "pycore_stackless.h"     // the hooks upstream calls
+
+#include "platf/cstack.h"
+
+typedef struct _PySlp_ThreadState PySlp_ThreadState;
+typedef struct _PySlp_Tasklet PyTaskletObject;
+typedef struct _PySlp_Channel PyChannelObject;
+
+/* What a stackless call does with the value its tasklet is resumed with
+   (NULL: an exception is set); returns the call's result.  Run after a
+   hard switch returns, or by the eval loop when a soft-switched tasklet
+   resumes: the call itself has long returned then (core/softswitch.c). */
+typedef PyObject *(*PySlp_ResumeHook)(PySlp_ThreadState *ts,
+                                      PyTaskletObject *t, PyObject *value);
+
+/* The part of a thread state that belongs to one flow of control.  While
+   a tasklet is current these fields live in the PyThreadState; while it is
+   suspended they are saved here (core/savedstate.c accounts for every
+   field of PyThreadState and says why it is or is not switched). */
+typedef struct {
+    _PyInterpreterFrame *current_frame;
+    _PyStackChunk *datastack_chunk;
+    PyObject **datastack_top;
+    PyObject **datastack_limit;
+    int py_depth;               /* py_recursion_limit - remaining */
+    int c_recursion_remaining;
+    _PyErr_StackItem *exc_info;
+    PyObject *context;          /* strong */
+    Py_tracefunc c_tracefunc;
+    Py_tracefunc c_profilefunc;
+    PyObject *c_traceobj;       /* strong */
+    PyObject *c_profileobj;     /* strong */
+    int tracing;
+    uintptr_t instr_version;    /* instrumentation version at suspension */
+} PySlp_SavedState;
+
+/* A suspended tasklet's frame chain with the C-stack entry frames cut
+   out (they lie in its saved C stack, where nobody else may read them):
+   each entry is the link that pointed at an entry frame. */
+typedef struct {
+    _PyInterpreterFrame **slot;
+    _PyInterpreterFrame *entry;
+} PySlp_FrameCut;
+
+/* What only a tasklet that has been hard-switched needs; allocated on its
+   first hard switch, so that soft tasklets stay small. */
+typedef struct {
+    _PySlp_CStack cstack;
+    PySlp_FrameCut *cuts;       /* while suspended; see PySlp_FrameCut */
+    int ncuts;
+    int cuts_capacity;
+    _PyInterpreterFrame *call_frame;  /* top frame, suspended in a call */
+    PyObject **call_top;        /* ... whose value stack ends here */
+    /* A tasklet whose frames were run by a loop entered from C (main's,
+       or a C callable's) leaves that loop waiting, as its `home`, when
+       it first parks softly; the loop gets the frames' result back once
+       they finish under a dispatcher (D25). */
+    _PySlp_CStack home;
+    int home_c_remaining;       /* c_recursion_remaining in that loop */
+} PySlp_HardState;
+
+struct _PySlp_Tasklet {
+    PyObject_HEAD
+    PyTaskletObject *next;      /* ring or channel queue neighbours */
+    PyTaskletObject *prev;
+    PySlp_ThreadState *ts;      /* own thread; NULL: orphaned or none */
+    unsigned long thread_id;    /* the own thread's id while ts != NULL */
+    PyObject *tempval;          /* strong: the value it resumes with */
+    PyObject *func;             /* set up, not started: the call to make */
+    PyObject *args;
+    PyObject *kwargs;
+    PyChannelObject *channel;   /* strong while blocked */
+    int blocked;                /* 1 sending, -1 receiving, 0 */
+    unsigned int alive:1;       /* set up or running, not finished */
+    unsigned int has_cstack:1;  /* its own C context: a hard tasklet */
+    unsigned int parked:1;      /* parked by a soft switch: frames only */
+    unsigned int homed:1;       /* its frames left their loop: see home */
+    unsigned int is_main:1;
+    unsigned int atomic:1;
+    unsigned int ignore_nesting:1;
+    unsigned int block_trap:1;
+    unsigned int in_ring:1;     /* linked into its thread's run queue */
+    PySlp_SavedState state;     /* valid while not current */
+    _PyErr_StackItem exc_state; /* the tasklet's own base item */
+    PySlp_HardState *hard;      /* NULL until its first hard switch */
+    PyTaskletObject *begun_next;    /* list of the thread's tasklets */
+    PyTaskletObject *begun_prev;    /* that have begun and not ended */
+    PyObject *weakreflist;
+    /* Soft switching (core/softswitch.c).  base_frame: the first frame of
+       the tasklet's own chain, linked to the entry frame of whichever
+       loop runs it (NULL while parked); NULL if its frames are not its
+       own to move (main, or started by a C call). */
+    _PyInterpreterFrame *base_frame;
+    PySlp_ResumeHook resume_hook;   /* of the call it is parked in */
+};
+
+/* Suspended with frames to resume: parked softly, or with a C stack. */
+static inline int
+_PySlp_HasFrames(PyTaskletObject *t)
+{
+    return t->has_cstack || t->parked;
+}
+
+struct _PySlp_Channel {
+    PyObject_HEAD
+    PyTaskletObject *head;      /* FIFO of blocked tasklets */
+    PyTaskletObject *tail;
+    Py_ssize_t balance;         /* > 0 senders wait, < 0 receivers */
+    int preference;             /* -1 receiver, 1 sender, 0 caller runs */
+    int schedule_all;
+    int closing;
+    PyObject *weakreflist;
+};
+
+/* The interpreter-wide settings: one set per interpreter, dropped with it
+   (core/settings.c). */
+typedef struct {
+    PyObject *schedule_callback;
+    PyObject *channel_callback;
+    PyObject *error_handler;
+    int softswitch;
+    long pickle_flags_default;
+} PySlp_Settings;
+
+struct _PySlp_ThreadState {
+    PyThreadState *tstate;
+    unsigned long thread_id;
+    PySlp_Settings *settings;   /* its interpreter's (borrowed) */
+    PyTaskletObject *main;      /* strong */
+    PyTaskletObject *current;   /* strong; always in the ring when running */
+    PyTaskletObject *head;      /* where round-robin order starts */
+    Py_ssize_t runcount;
+    PyObject *watchdogs;        /* list: tasklets inside run() */
+    int switch_trap;
+    char *cstack_base;          /* where non-main tasklets' stacks start */
+    int c_remaining_base;       /* c_recursion_remaining at that base */
+    PyObject *post_switch;      /* reference to drop once switched */
+    int post_switch_dead;       /* ... and it finished: free its stack */
+    PyTaskletObject *begun_head;    /* tasklets with frames, not main */
+    Py_ssize_t refcnt;          /* the thread + every tasklet of it */
+    int in_schedule_cb;         /* the schedule callback runs */
+    int in_channel_cb;          /* the channel callback runs */
+    int no_switch;              /* C code that must not be switched away */
+    long pickle_flags;          /* stackless.pickle_flags() */
+    PyObject **call_args_end;   /* see _PySlp_NoteCall() */
+    PyObject *const *call_args; /* ... the noted call's arguments, */
+    Py_ssize_t call_nargs;      /* their number (positional), */
+    void *call_cfunc;           /* and the C function called */
+    /* Soft switching (core/softswitch.c): the frame being parked and the
+       tasklet to run once the eval loop has parked it; the image of a
+       fresh C context that runs the dispatcher; the spare frame chunk
+       (core/datastack.c). */
+    _PyInterpreterFrame *parking;
+    _PyInterpreterFrame *park_bottom;   /* first frame, if it leaves home */
+    PyObject *home_result;          /* what a homed chain returned */
+    PyTaskletObject *soft_next;     /* strong */
+    _PySlp_CStack dispatcher;
+    _PyStackChunk *spare_chunk;
+    PyObject *deferred_kills;   /* list: unreachable, to kill after GC */
+};
+
+static inline PySlp_ThreadState *
+_PySlp_TS(PyThreadState *tstate)
+{
+    return (PySlp_ThreadState *)((_PyThreadStateImpl *)tstate)->stackless;
+}
+
+/* ------------------------------------------------------------------ */
+/* core/bomb.c: an exception in a bottle (user guide, "bomb") */
+
+extern PyTypeObject PySlpBomb_Type;
+#define PyBomb_CheckExact(op) Py_IS_TYPE(op, &PySlpBomb_Type)
+PyObject *_PySlp_MakeBomb(PyObject *exc);
+void _PySlp_RaiseBomb(PyObject *bomb);
+
+/* ------------------------------------------------------------------ */
+/* core/settings.c */
+
+/* The settings of the calling thread's interpreter, made on first use;
+   NULL with an exception if that fails. */
+PySlp_Settings *_PySlp_GetSettings(void);
+
+/* ------------------------------------------------------------------ */
+/* core/threadstate.c */
+
+PySlp_ThreadState *_PySlp_CreateThreadState(PyThreadState *tstate);
+
+/* The calling thread's scheduler, made on first use; NULL with an
+   exception if that fails. */
+static inline PySlp_ThreadState *
+_PySlp_GetThreadState(void)
+{
+    PyThreadState *tstate = _PyThreadState_GET();
+    PySlp_ThreadState *ts = _PySlp_TS(tstate);
+    return ts != NULL ? ts : _PySlp_CreateThreadState(tstate);
+}
+void _PySlp_ThreadStateIncref(PySlp_ThreadState *ts);
+void _PySlp_ThreadStateDecref(PySlp_ThreadState *ts);
+void _PySlp_BegunLink(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_BegunUnlink(PySlp_ThreadState *ts, PyTaskletObject *t);
+
+/* ------------------------------------------------------------------ */
+/* core/tasklet.c: the tasklet object's structure and life cycle */
+
+extern PyTypeObject PySlpTasklet_Type;
+#define PyTasklet_Check(op) PyObject_TypeCheck(op, &PySlpTasklet_Type)
+PyTaskletObject *_PySlp_TaskletNew(PyTypeObject *type,
+                                   PySlp_ThreadState *ts);
+int _PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
+                       PyObject *kwargs);
+int _PySlp_IsCurrent(PyTaskletObject *t);
+
+static inline int
+_PySlp_HasThread(PyTaskletObject *t)
+{
+    return t->ts != NULL && t->ts->tstate != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* core/ring.c: the run queue */
+
+void _PySlp_RingAppend(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_RingInsertAfter(PySlp_ThreadState *ts, PyTaskletObject *after,
+                            PyTaskletObject *t);
+void _PySlp_RingRemove(PySlp_ThreadState *ts, PyTaskletObject *t);
+
+/* ------------------------------------------------------------------ */
+/* Switch guards: whether the current tasklet may switch now, and whether
+   the run queue and channels may change (user guide, "Callbacks"). */
+
+/* NULL if a switch is allowed now, else why not (RuntimeError's text). */
+static inline const char *
+_PySlp_WhyNoSwitch(PySlp_ThreadState *ts)
+{
+    if (ts->in_schedule_cb || ts->no_switch) {
+        return "Recursive scheduler call due to callbacks!";
+    }
+    if (ts->switch_trap) {
+        return "switch_trap";
+    }
+    if (ts->parking != NULL) {
+        /* Code run between a soft switch's decision and the eval loop
+           carrying it out (a finaliser of the call's arguments). */
+        return "cannot switch tasklets while a switch is under way";
+    }
+    if (ts->tstate->interp->gc.collecting) {
+        /* The collector keeps its object lists' heads on the C stack;
+           another tasklet's stack would overwrite them (D18). */
+        return "cannot switch tasklets during garbage collection";
+    }
+    return NULL;
+}
+
+static inline int
+_PySlp_CheckSwitch(PySlp_ThreadState *ts)
+{
+    const char *why = _PySlp_WhyNoSwitch(ts);
+    if (why != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The schedule callback runs in the middle of a switch whose two tasklets
+   are chosen: moving either (removing the one about to run, waking the
+   one leaving from the channel it just blocked on) would break the
+   switch, so while it runs every change of the queues is refused. */
+static inline int
+_PySlp_CheckQueueChange(PySlp_ThreadState *ts)
+{
+    if (ts != NULL && ts->in_schedule_cb) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot change the run queue or a channel inside "
+                        "the schedule callback");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* core/callbacks.c: calling the user's callbacks */
+
+void _PySlp_CallScheduleCallback(PySlp_ThreadState *ts,
+                                 PyTaskletObject *prev,
+                                 PyTaskletObject *next);
+void _PySlp_CallChannelCallback(PySlp_ThreadState *ts, PyChannelObject *ch,
+                                PyTaskletObject *cur, int dir,
+                                PyObject *value, int willblock);
+void _PySlp_ReportCallbackError(const char *where);
+
+/* ------------------------------------------------------------------ */
+/* core/savedstate.c: the one state swap */
+
+void _PySlp_StateInit(PyTaskletObject *t, PySlp_ThreadState *ts);
+void _PySlp_StateSave(PyThreadState *tstate, PyTaskletObject *t);
+void _PySlp_StateLoad(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_StateClear(PyTaskletObject *t);
+int _PySlp_StateTraverse(PyTaskletObject *t, visitproc visit, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* core/frames.c: a suspended tasklet's frame chain */
+
+void _PySlp_CutEntryFrames(PyTaskletObject *t);
+void _PySlp_RestoreEntryFrames(PyTaskletObject *t);
+int _PySlp_CountEntryFrames(_PyInterpreterFrame *f);
+int _PySlp_NestingLevel(PyTaskletObject *t);
+int _PySlp_TraverseFrames(PyTaskletObject *t, visitproc visit, void *arg);
+void _PySlp_DropFrames(PyTaskletObject *t);
+
+/* ------------------------------------------------------------------ */
+/* core/transfer.c: switching from the current tasklet to another */
+
+/* A stackless function called from bytecode gets its arguments where
+   they lie on the calling frame's value stack; their end is that stack's
+   top.  Noting it lets the GC see the whole frame of a tasklet suspended
+   in the call (core/frames.c), and lets _PySlp_CanPark() check that the
+   call came straight from bytecode (core/softswitch.c).  Every noted call
+   must be forgotten (_PySlp_ForgetCallArgs). */
+static inline void
+_PySlp_NoteCall(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t nkw,
+                void *cfunc)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    if (ts != NULL) {
+        ts->call_args_end = args ? (PyObject **)args + nargs + nkw : NULL;
+        /* A call with keywords comes from CALL_KW: never soft. */
+        ts->call_args = nkw == 0 ? args : NULL;
+        ts->call_nargs = nargs;
+        ts->call_cfunc = cfunc;
+    }
+}
+
+static inline PyObject *
+_PySlp_ForgetCallArgs(PyObject *result)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
+    if (ts != NULL) {
+        ts->call_args_end = NULL;
+        ts->call_args = NULL;
+    }
+    return result;
+}
+
+/* t->hard, made if need be; NULL with MemoryError. */
+static inline PySlp_HardState *
+_PySlp_Hard(PyTaskletObject *t)
+{
+    if (t->hard == NULL) {
+        t->hard = PyMem_Calloc(1, sizeof(PySlp_HardState));
+        if (t->hard == NULL) {
+            PyErr_NoMemory();
+        }
+    }
+    return t->hard;
+}
+
+/* The results of _PySlp_Transfer(). */
+#define PySlp_SWITCHED_HARD 0   /* suspended, and now resumed */
+#define PySlp_SWITCHED_SOFT 1   /* may park: return PySlp_UNWIND at once */
+#define PySlp_DISPATCH_NEXT 2   /* dying: the next runs in this context */
+
+int _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next,
+                    int dying, PySlp_ResumeHook hook);
+PyObject *_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
+                              PySlp_ResumeHook hook);
+PyObject *_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next);
+void _PySlp_PostSwitch(PySlp_ThreadState *ts);
+PyObject *_PySlp_TakeTempval(PyTaskletObject *t);
+
+/* ------------------------------------------------------------------ */
+/* core/softswitch.c: parking frames instead of copying C stacks */
+
+extern PyTypeObject _PySlp_UnwindType;
+extern PyObject _PySlp_UnwindToken;
+#define PySlp_UNWIND (&_PySlp_UnwindToken)
+int _PySlp_CanPark(PySlp_ThreadState *ts);
+int _PySlp_SoftStartable(PySlp_ThreadState *ts, PyTaskletObject *t);
+int _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame);
+int _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry);
+void _Py_NO_RETURN _PySlp_GoHome(PySlp_ThreadState *ts, PyTaskletObject *t,
+                                 PyObject *r);
+
+/* ------------------------------------------------------------------ */
+/* core/lifecycle.c: a tasklet's start and end; dispatchers */
+
+void _PySlp_HardStart(void *value, void *arg);
+int _PySlp_SoftStart(PySlp_ThreadState *ts, _PyInterpreterFrame *entry);
+void _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t);
+void _PySlp_DispatchStart(void *value, void *arg);
+void _Py_NO_RETURN _PySlp_DispatchLoop(PySlp_ThreadState *ts);
+
+/* ------------------------------------------------------------------ */
+/* core/schedule.c: schedule(), run() and who runs next */
+
+PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,
+                                         int *insert);
+PyTaskletObject *_PySlp_InnermostWatchdog(PySlp_ThreadState *ts);
+PyObject *_PySlp_Schedule(PyObject *retval, int remove);
+PyObject *_PySlp_RunWatchdog(void);
+PyObject *_PySlp_RunOrSwitch(PyTaskletObject *t, int remove);
+int _PySlp_Insert(PyTaskletObject *t);
+
+/* ------------------------------------------------------------------ */
+/* core/kill.c: throw(), kill(), and killing unreachable tasklets */
+
+PyObject *_PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
+                           PySlp_ResumeHook hook);
+PyObject *_PySlp_KillThen(PyTaskletObject *t, int pending,
+                          PySlp_ResumeHook hook);
+PyObject *_PySlp_Kill(PyTaskletObject *t, int pending);
+int _PySlp_KillForGood(PyTaskletObject *t, const char *why);
+void _PySlp_FinalizeTasklet(PyTaskletObject *t);
+void _PySlp_KillThreadTasklets(PySlp_ThreadState *ts, int all);
+void _PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts);
+
+static inline void
+_PySlp_RunDeferredKills(PySlp_ThreadState *ts)
+{
+    if (ts->deferred_kills != NULL
+        && PyList_GET_SIZE(ts->deferred_kills) > 0) {
+        _PySlp_RunDeferredKillsNow(ts);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* core/channel.c: the queue of a channel and the transfer over it */
+
+void _PySlp_ChannelRemove(PyChannelObject *ch, PyTaskletObject *t);
+void _PySlp_ChannelClear(PyChannelObject *ch);
+PyObject *_PySlp_ChannelAction(PyChannelObject *ch, int dir,
+                               PyObject *value);
+
+/* ------------------------------------------------------------------ */
+/* core/datastack.c */
+
+void _PySlp_ChunkClearSpare(PySlp_ThreadState *ts);
+
+#endif /* SLP_CORE_H */

@@ -1,0 +1,229 @@
+/* Switching from the current tasklet to another: _PySlp_Transfer() is
+ * the one place every switch goes through (D12).
+ *
+ * A switch is soft when the current tasklet may park its frames
+ * (core/softswitch.c decides): then the stackless call returns a token and
+ * the eval loop parks it.  Otherwise it is hard: the tasklet's state is
+ * saved (core/savedstate.c) and its C stack slice copied away
+ * (platf/cstack.c); it loads its state again itself when it is resumed.
+ * The queue logic above never knows which kind it got.
+ */
+
+#include "slp_core.h"
+#include "pycore_ceval.h"         // _Py_set_eval_breaker_bit()
+
+/* Runs right after every switch, in the tasklet that now runs: drops the
+   thread state's reference to the one that ran before, and its frames
+   and C stack if it finished. */
+void
+_PySlp_PostSwitch(PySlp_ThreadState *ts)
+{
+    PyObject *prev = ts->post_switch;
+    int dead = ts->post_switch_dead;
+    ts->post_switch = NULL;
+    ts->post_switch_dead = 0;
+    if (dead) {
+        PyTaskletObject *t = (PyTaskletObject *)prev;
+        _PySlp_StateClear(t);
+        if (t->hard != NULL) {
+            _PySlp_cstack_clear(&t->hard->cstack);
+        }
+        t->has_cstack = 0;
+    }
+    Py_XDECREF(prev);
+}
+
+/* Keep the stack top noted by the stackless function being called
+   (_PySlp_NoteCall) if it lies in the top frame's value stack: then
+   the frame's whole stack is known while prev is suspended (D16). */
+static void
+note_call_site(PySlp_ThreadState *ts, PyTaskletObject *prev)
+{
+    PyObject **end = ts->call_args_end;
+    _PyInterpreterFrame *f = ts->tstate->current_frame;
+    PySlp_HardState *h = prev->hard;
+    ts->call_args_end = NULL;
+    h->call_frame = NULL;
+    h->call_top = NULL;
+    if (end == NULL || f == NULL || f->owner != FRAME_OWNED_BY_THREAD) {
+        return;
+    }
+    PyCodeObject *co = _PyFrame_GetCode(f);
+    PyObject **base = f->localsplus + co->co_nlocalsplus;
+    if (end >= base && end <= base + co->co_stacksize) {
+        h->call_frame = f;
+        h->call_top = end;
+    }
+}
+
+/* A tasklet that starts with a C call (its callable is not a Python
+   function, or soft switching is off) gets a C context of its own. */
+static int
+prepare_hard_start(PySlp_ThreadState *ts, PyTaskletObject *next)
+{
+    if (next->has_cstack || next->parked) {
+        return 0;
+    }
+    PySlp_HardState *h = _PySlp_Hard(next);
+    if (h == NULL) {
+        return -1;
+    }
+    if (_PySlp_cstack_init(&h->cstack, ts->cstack_base,
+                           _PySlp_HardStart, next) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    next->has_cstack = 1;
+    _PySlp_BegunLink(ts, next);
+    return 0;
+}
+
+/* Make `next` the running tasklet in place of the current one, which the
+   caller has already put where it belongs (ring, channel, nowhere).
+   `dying`: the current tasklet has finished; its C context is dropped.
+   `hook`: what the caller does with the value the current tasklet is
+   resumed with, if that happens after a soft switch.
+   Returns
+     PySlp_SWITCHED_HARD  the current tasklet was suspended by a hard
+                          switch and is resumed;
+     PySlp_SWITCHED_SOFT  it may park softly: the caller returns
+                          PySlp_UNWIND at once and the eval loop carries
+                          the switch out (core/softswitch.c);
+     PySlp_DISPATCH_NEXT  (dying only) `next` is current and runs softly
+                          in this C context: the caller dispatches it;
+     -1                   with an exception set: nothing switched. */
+int
+_PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
+                PySlp_ResumeHook hook)
+{
+    PyThreadState *tstate = ts->tstate;
+    PyTaskletObject *prev = ts->current;
+    assert(prev != next);
+    assert(tstate == _PyThreadState_GET());
+
+    /* Decide before the callback: code it runs may note calls of its own. */
+    int park = !dying && _PySlp_CanPark(ts);
+    int soft_next = next->parked || _PySlp_SoftStartable(ts, next);
+    if (!soft_next && prepare_hard_start(ts, next) < 0) {
+        return -1;
+    }
+    if (!park && !dying && _PySlp_Hard(prev) == NULL) {
+        return -1;
+    }
+    if (ts->settings->schedule_callback != NULL) {
+        _PySlp_CallScheduleCallback(ts, prev, next);
+    }
+    if (park) {
+        prev->resume_hook = hook;
+        Py_XSETREF(ts->soft_next, (PyTaskletObject *)Py_NewRef(next));
+        ts->parking = tstate->current_frame;
+        _Py_set_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
+        return PySlp_SWITCHED_SOFT;
+    }
+    if (!dying) {
+        note_call_site(ts, prev);
+        if (!prev->has_cstack) {
+            /* It ran softly until now; from here its C stack is its own. */
+            _PySlp_cstack_init_running(&prev->hard->cstack,
+                                       ts->cstack_base);
+            prev->has_cstack = 1;
+            _PySlp_BegunLink(ts, prev);
+        }
+    }
+
+    _PySlp_StateSave(tstate, prev);
+    /* The thread state's reference to prev is dropped by whoever runs
+       next, once prev's stack is no longer the one in use. */
+    ts->current = (PyTaskletObject *)Py_NewRef(next);
+    ts->post_switch = (PyObject *)prev;
+    ts->post_switch_dead = dying;
+    if (next->in_ring) {
+        ts->head = next;
+    }
+    _PySlp_CStack *to;
+    if (soft_next) {
+        /* A dispatcher loads its state: core/lifecycle.c. */
+        if (dying) {
+            tstate->current_frame = NULL;
+            tstate->datastack_chunk = NULL;
+            tstate->datastack_top = NULL;
+            tstate->datastack_limit = NULL;
+            _PySlp_PostSwitch(ts);
+            return PySlp_DISPATCH_NEXT;
+        }
+        if (_PySlp_cstack_init(&ts->dispatcher, ts->cstack_base,
+                               _PySlp_DispatchStart, NULL) < 0) {
+            goto undo;
+        }
+        to = &ts->dispatcher;
+    }
+    else {
+        to = &next->hard->cstack;
+    }
+    if (_PySlp_cstack_switch(dying ? NULL : &prev->hard->cstack, to,
+                             ts) == NULL) {
+        /* Out of memory saving prev's stack: nothing switched. */
+        goto undo;
+    }
+    /* prev is resumed, by whoever switched to it. */
+    _PySlp_StateLoad(ts, prev);
+    _PySlp_PostSwitch(ts);
+    prev->hard->call_frame = NULL;
+    prev->hard->call_top = NULL;
+    return PySlp_SWITCHED_HARD;
+
+undo:
+    ts->post_switch = NULL;
+    ts->post_switch_dead = 0;
+    ts->current = prev;
+    _PySlp_StateLoad(ts, prev);
+    Py_DECREF(next);
+    if (prev->in_ring) {
+        ts->head = prev;
+    }
+    PyErr_NoMemory();
+    return -1;
+}
+
+/* The value a tasklet resumes with: its tempval, reset to None; a bomb
+   explodes (NULL with its exception set). */
+PyObject *
+_PySlp_TakeTempval(PyTaskletObject *t)
+{
+    PyObject *v = t->tempval;
+    t->tempval = Py_NewRef(Py_None);
+    if (v != NULL && PyBomb_CheckExact(v)) {
+        _PySlp_RaiseBomb(v);
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v ? v : Py_NewRef(Py_None);
+}
+
+/* Switch to `next` (the caller checked the switch guards and arranged the
+   queues) and return what the current tasklet is resumed with, passed
+   through `hook` if there is one; or PySlp_UNWIND, which the caller
+   returns at once: the switch is soft, the hook runs on resumption. */
+PyObject *
+_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
+                    PySlp_ResumeHook hook)
+{
+    PyTaskletObject *cur = ts->current;
+    if (next != cur) {
+        int rc = _PySlp_Transfer(ts, next, 0, hook);
+        if (rc < 0) {
+            return NULL;
+        }
+        if (rc == PySlp_SWITCHED_SOFT) {
+            return PySlp_UNWIND;
+        }
+    }
+    PyObject *r = _PySlp_TakeTempval(cur);
+    return hook != NULL ? hook(ts, cur, r) : r;
+}
+
+PyObject *
+_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next)
+{
+    return _PySlp_SwitchToThen(ts, next, NULL);
+}

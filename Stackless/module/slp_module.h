@@ -1,0 +1,24 @@
+/* The `stackless` module's own declarations, shared by the files of
+ * module/: the Python face of the core's objects (docs/architecture.md,
+ * "Layers").  The core never includes this header. */
+
+#ifndef SLP_MODULE_H
+#define SLP_MODULE_H
+
+#include "core/slp_core.h"
+
+/* module/taskletobject.c: attach the tasklet type's methods and
+   attributes, then ready it. */
+int _PySlp_TaskletTypeReady(void);
+
+/* module/channelobject.c */
+extern PyTypeObject PySlpChannel_Type;
+#define PyChannel_Check(op) PyObject_TypeCheck(op, &PySlpChannel_Type)
+
+/* module/exceptionargs.c: raise-style arguments made an exception */
+PyObject *_PySlp_MakeException(PyObject *type, PyObject *value,
+                               PyObject *tb);
+PyObject *_PySlp_MakeExceptionFromArgs(PyObject *args, const char *who,
+                                       const char *what);
+
+#endif /* SLP_MODULE_H */

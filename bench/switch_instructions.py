@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Instructions per tasklet operation, counted by valgrind.
+
+Timings of the switch paths drift on a virtual machine by more than the
+changes we make to them; instruction counts do not.  For each operation
+this script runs a small program twice under cachegrind, with n and with
+2n repetitions, and divides the difference by n: start-up and set-up cancel
+out, and what is left is the cost of one operation, loop included.
+
+  pingpong   one round trip: main sends on a channel, a tasklet echoes it
+             back on another (two channel transfers, two switches)
+  schedule   one stackless.schedule() switch in a ring of 100 tasklets
+  spawn      create a tasklet, run it to its end, drop it
+
+With --callgrind OP, the 2n run of that operation goes under callgrind
+instead and the functions that cost the most per operation are listed
+(the difference to the n run is not taken there: read it as a profile).
+
+Usage: bench/switch_instructions.py [--python P] [--n N] [--json FILE]
+Output lines: "OPS <op> instructions=<per op>".
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+PROGRAMS = {
+    "pingpong": """
+import stackless, sys
+n = int(sys.argv[1])
+inbox, outbox = stackless.channel(), stackless.channel()
+def echo(inbox, outbox):
+    while True:
+        value = inbox.receive()
+        if value is None:
+            return
+        outbox.send(value)
+stackless.tasklet(echo)(inbox, outbox)
+send, receive = inbox.send, outbox.receive
+for i in range(n):
+    send(i)
+    receive()
+send(None)
+""",
+    "schedule": """
+import stackless, sys
+n = int(sys.argv[1])
+tasks = 100
+def spin(rounds):
+    schedule = stackless.schedule
+    for _ in range(rounds):
+        schedule()
+for _ in range(tasks):
+    stackless.tasklet(spin)(n // tasks)
+stackless.run()
+""",
+    "spawn": """
+import stackless, sys
+n = int(sys.argv[1])
+def work(x):
+    pass
+tasklet, run = stackless.tasklet, stackless.run
+for i in range(n // 100):
+    for j in range(100):
+        tasklet(work)(j)
+    run()
+""",
+}
+
+
+def run_counted(python, program, n, tool="cachegrind", outfile=None):
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(program)
+        script = f.name
+    try:
+        if tool == "cachegrind":
+            cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                   "--cachegrind-out-file=/dev/null"]
+        else:
+            cmd = ["valgrind", "--tool=callgrind",
+                   "--callgrind-out-file=" + outfile]
+        proc = subprocess.run(cmd + [python, script, str(n)],
+                              capture_output=True, text=True)
+    finally:
+        os.unlink(script)
+    if proc.returncode != 0:
+        raise SystemExit("failed:\n" + proc.stderr[-2000:])
+    match = REFS.search(proc.stderr)
+    if match is None:
+        raise SystemExit("no instruction count in valgrind's output")
+    return int(match.group(1).replace(",", ""))
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default=os.path.join(
+        os.path.dirname(here), "python"))
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--json")
+    parser.add_argument("--callgrind", choices=sorted(PROGRAMS))
+    parser.add_argument("ops", nargs="*", default=sorted(PROGRAMS))
+    args = parser.parse_args()
+
+    if args.callgrind:
+        out = os.path.join(tempfile.gettempdir(), "switch.callgrind")
+        run_counted(args.python, PROGRAMS[args.callgrind], 2 * args.n,
+                    "callgrind", out)
+        report = subprocess.run(
+            ["callgrind_annotate", "--inclusive=no", out],
+            capture_output=True, text=True).stdout
+        per_op = 2 * args.n
+        for line in report.splitlines():
+            m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)", line)
+            if m:
+                cost = int(m.group(1).replace(",", ""))
+                if cost >= per_op:
+                    print("%8.1f  %s" % (cost / per_op, m.group(2)))
+        return
+
+    results = {}
+    for op in args.ops:
+        small = run_counted(args.python, PROGRAMS[op], args.n)
+        large = run_counted(args.python, PROGRAMS[op], 2 * args.n)
+        results[op] = (large - small) / args.n
+        print("OPS %s instructions=%.0f" % (op, results[op]), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
