@@ -11,7 +11,7 @@ TOOLS := tools
 
 .PHONY: all run test deps src debug asan stock patches check-patches \
 	reset-src install dist parity bench bench-quick clean distclean \
-	test-variants
+	test-variants clinic
 
 # Build the release interpreter; ./python runs it.
 all: deps
@@ -47,6 +47,11 @@ asan: deps
 
 stock: deps
 	$(TOOLS)/build.sh stock
+
+# Regenerate the Argument Clinic parsers of Stackless/module
+# (Stackless/module/clinic/*.c.h, committed like CPython's).
+clinic: all
+	$(TOOLS)/clinic.sh
 
 # Export the commits made in build/src into patches/.
 patches:

@@ -12,12 +12,13 @@ logs=$REPO/build/test-logs
 mkdir -p "$logs"
 passed=0 failed=0 skipped=0
 
-# run_checks NAME SCRIPT: a script that prints one PASS:/FAIL: line a check.
+# run_checks NAME SCRIPT [ARG...]: a script that prints one PASS:/FAIL:
+# line a check.
 run_checks() {
     echo "== $1"
     local log
     log=$logs/$(basename "$(dirname "$2")")-$(basename "$2" .sh).log
-    "$2" | tee "$log"
+    "$2" "${@:3}" | tee "$log"
     passed=$((passed + $(grep -c '^PASS:' "$log")))
     failed=$((failed + $(grep -c '^FAIL:' "$log")))
     if ! grep -q '^PASS:' "$log"; then
@@ -35,6 +36,7 @@ run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/pat
 run_checks "Build failure paths (bad tarball, no root)" tests/driver/fetch_errors.sh
 run_checks "Install and embedding smoke test" tests/install/smoke.sh
 run_checks "User guide examples (docs/user-guide.md)" tests/docs/run.sh
+run_checks "Argument Clinic output is current" tools/clinic.sh --check
 
 # The benchmark harness at tiny sizes, so it cannot rot (no timing is
 # judged; bench/README.md).  Runtimes that are not installed are skipped.

@@ -13,8 +13,9 @@
    scheduler.  Does nothing for a thread that never used Stackless. */
 extern void _PySlp_ThreadClear(PyThreadState *tstate);
 
-/* Py_FinalizeEx(), after the atexit handlers: kill the main thread's
-   tasklets that hold C state, so their cleanup code runs. */
+/* Py_FinalizeEx(), after the atexit handlers: kill every tasklet of the
+   main thread that has begun, soft or with C state, so that its cleanup
+   code runs (D28). */
 extern void _PySlp_Finalize(PyThreadState *tstate);
 
 /* _Py_HandlePending(): whether the current tasklet is atomic, so that
@@ -24,30 +25,32 @@ extern int _PySlp_IsAtomic(PyThreadState *tstate);
 /* Soft switching (Stackless/core/softswitch.c): a tasklet gives up the
    CPU by returning from a call made by bytecode and letting the eval loop
    run another tasklet's frames.  The loop learns of it through this bit
-   of tstate->eval_breaker (unused by CPython 3.13), which sends it to the
-   slow path of CHECK_EVAL_BREAKER after the call. */
-#define _PY_SLP_SOFT_SWITCH_BIT (1U << 7)
+   of tstate->eval_breaker, which sends it to the slow path of
+   CHECK_EVAL_BREAKER after the call.  It is the highest event bit, which
+   the patch adds above CPython's own, so no CPython version can take it
+   (docs/architecture.md, D21). */
+#define _PY_SLP_SOFT_SWITCH_BIT (1U << (_PY_EVAL_EVENTS_BITS - 1))
 
 /* CHECK_EVAL_BREAKER's slow path: whether `frame`, the frame this loop
    runs, is the one being parked (nested loops see the bit too). */
 extern int _PySlp_IsParking(PyThreadState *tstate,
                             struct _PyInterpreterFrame *frame);
 
-/* How the eval loop goes on after _PySlp_SoftSwitch(): the current
-   tasklet's top frame resumes with the value of the call it is parked in,
-   or starts, or resumes with an exception raised by that call; or the
-   loop returns *result (its own frames finished under another loop). */
+/* How the eval loop goes on after _PySlp_SoftSwitch() (Stackless/core/
+   lifecycle.c): the current tasklet's top frame resumes with the value
+   of the call it is parked in, or starts, or resumes with an exception
+   raised by that call; or the loop returns *result (its own frames
+   finished under another loop). */
 #define _PySlp_RESUME_VALUE 0
 #define _PySlp_RESUME_START 1
 #define _PySlp_RESUME_RAISE 2
 #define _PySlp_RESUME_EXIT 3
 
-/* The `throwflag` with which a dispatcher enters the eval loop. */
-#define _PySlp_EVAL_DISPATCH 0x534c
-
 /* Park `frame`'s tasklet (NULL: a dispatcher's entry, nothing to park)
    and make the eval loop whose entry frame is `entry` run the current
-   tasklet.  Returns one of _PySlp_RESUME_*. */
+   tasklet.  Returns one of _PySlp_RESUME_*.  A dispatcher enters the eval
+   loop with an entry frame (FRAME_OWNED_BY_CSTACK) as the frame to run:
+   CPython itself never does (Stackless/core/lifecycle.c). */
 extern int _PySlp_SoftSwitch(PyThreadState *tstate,
                              struct _PyInterpreterFrame *entry,
                              struct _PyInterpreterFrame *frame,
@@ -61,8 +64,7 @@ extern struct _PyInterpreterFrame *_PySlp_PushCallFrame(
 /* Frame-stack chunks (Stackless/core/datastack.c): the size push_chunk
    allocates (`stock` for code outside tasklets), and the allocation. */
 extern int _PySlp_ChunkSize(PyThreadState *tstate, int nwords, int stock);
-extern _PyStackChunk *_PySlp_ChunkAlloc(PyThreadState *tstate,
-                                               int size);
+extern _PyStackChunk *_PySlp_ChunkAlloc(PyThreadState *tstate, int size);
 extern void _PySlp_ChunkFree(PyThreadState *tstate,
                              _PyStackChunk *chunk);
 

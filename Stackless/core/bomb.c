@@ -108,7 +108,8 @@ bomb_reduce(PyBombObject *b, PyObject *Py_UNUSED(ignored))
 }
 
 static PyMethodDef bomb_methods[] = {
-    {"__reduce__", (PyCFunction)bomb_reduce, METH_NOARGS, NULL},
+    {"__reduce__", (PyCFunction)bomb_reduce, METH_NOARGS,
+     PyDoc_STR("__reduce__($self, /)\n--\n\nPickling support.")},
     {NULL, NULL},
 };
 
@@ -123,10 +124,11 @@ static PyMemberDef bomb_members[] = {
 };
 
 PyDoc_STRVAR(bomb_doc,
-"bomb(type=None, value=None, traceback=None)\n\
-\n\
-An exception waiting to be raised: put into a tasklet's tempval or sent\n\
-over a channel, it is raised where the tasklet resumes.");
+"bomb(type=None, value=None, traceback=None)\n"
+"--\n"
+"\n"
+"An exception waiting to be raised: put into a tasklet's tempval or sent\n"
+"over a channel, it is raised where the tasklet resumes.");
 
 PyTypeObject PySlpBomb_Type = {
     PyVarObject_HEAD_INIT(&PyType_Type, 0)

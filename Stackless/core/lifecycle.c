@@ -264,10 +264,12 @@ _PySlp_DispatchLoop(PySlp_ThreadState *ts)
         /* The eval loop's entry checks the C recursion budget of whoever
            was current; a dispatcher runs at the base of the C stack. */
         tstate->c_recursion_remaining = ts->c_remaining_base;
+        /* An entry frame as the frame to run: the eval loop's hook sees
+           it and runs the current tasklet's frames instead. */
         _PyInterpreterFrame dummy;
         memset(&dummy, 0, sizeof(dummy));
-        PyObject *r = _PyEval_EvalFrameDefault(tstate, &dummy,
-                                               _PySlp_EVAL_DISPATCH);
+        dummy.owner = FRAME_OWNED_BY_CSTACK;
+        PyObject *r = _PyEval_EvalFrameDefault(tstate, &dummy, 0);
         /* The current tasklet's first frame has returned or raised. */
         PyTaskletObject *t = ts->current;
         if (t->homed) {

@@ -395,7 +395,7 @@ find_thread(unsigned long id)
 /*[clinic input]
 stackless.tasklet.bind_thread
 
-    thread_id as idobj: object = NULL
+    thread_id as idobj: object(c_default='NULL') = -1
     /
 
 Move a tasklet that is not runnable to a thread (-1: the calling one).
@@ -403,7 +403,7 @@ Move a tasklet that is not runnable to a thread (-1: the calling one).
 
 static PyObject *
 stackless_tasklet_bind_thread_impl(PyTaskletObject *self, PyObject *idobj)
-/*[clinic end generated code: output=d05ba0e775fe9d51 input=bc4df27aa40f6987]*/
+/*[clinic end generated code: output=d05ba0e775fe9d51 input=ff882a2d70e364a6]*/
 {
     PyTaskletObject *t = self;
     PySlp_ThreadState *target;

@@ -365,5 +365,61 @@ class DroppedFramesCloseGeneratorsTest(StacklessTestCase):
         self.assertEqual(out, ['None None'])
 
 
+class SubInterpreterSettingsTest(StacklessTestCase):
+    """The interpreter-wide settings are per interpreter (D31): what a
+    sub-interpreter sets is never seen or called by another one, and goes
+    with it.  The child runs in the default mode: it checks that the
+    sub-interpreter's enable_softswitch(False) leaves main's setting."""
+
+    def test_legacy_and_isolated(self):
+        out = self.run_script('''if 1:
+            import _interpreters, stackless
+            sub = \'\'\'if 1:
+                import stackless
+                stackless.set_schedule_callback(lambda p, n: print("sub"))
+                stackless.set_channel_callback(lambda *a: print("sub"))
+                stackless.set_error_handler(lambda *a: print("sub"))
+                stackless.enable_softswitch(False)
+                stackless.pickle_flags_default(1)
+                ch = stackless.channel()
+                def soft():
+                    ch.receive()
+                def hard():
+                    sorted([1, 2], key=lambda x: ch.receive())
+                stackless.tasklet(soft)()
+                stackless.tasklet(hard)()
+                stackless.run()         # both left blocked
+            \'\'\'
+            mine = lambda p, n: None
+            stackless.set_schedule_callback(mine)
+            interp = _interpreters.create("legacy")
+            print(_interpreters.run_string(interp, sub))
+            print(stackless.get_schedule_callback() is mine,
+                  stackless.get_channel_callback(),
+                  stackless.enable_softswitch(None),
+                  stackless.pickle_flags_default())
+            _interpreters.destroy(interp)
+            stackless.set_schedule_callback(None)
+            ch = stackless.channel()
+            stackless.tasklet(ch.send)(1)
+            print(ch.receive())
+            isolated = _interpreters.create("isolated")
+            err = _interpreters.run_string(isolated, "import stackless")
+            print(err.type.__name__, err.msg)
+            _interpreters.destroy(isolated)
+        ''', same_mode=False)
+        # The sub-interpreter's callbacks ran there only: on its own
+        # switches and channel actions, and when its thread state ended
+        # (run_string's) and killed the tasklet holding C state.
+        subs = out.index('None')
+        self.assertGreaterEqual(subs, 6)
+        self.assertEqual(set(out[:subs]), {'sub'})
+        self.assertEqual(out[subs:], [
+            'None',
+            'True None True 0',
+            '1',
+            'ImportError module stackless does not support loading in '
+            'subinterpreters'])
+
 if __name__ == '__main__':
     unittest.main()

@@ -314,7 +314,7 @@ exit:
 }
 
 PyDoc_STRVAR(stackless_tasklet_bind_thread__doc__,
-"bind_thread($self, thread_id=<unrepresentable>, /)\n"
+"bind_thread($self, thread_id=-1, /)\n"
 "--\n"
 "\n"
 "Move a tasklet that is not runnable to a thread (-1: the calling one).");
@@ -435,4 +435,4 @@ PyDoc_STRVAR(stackless_tasklet___setstate____doc__,
 
 #define STACKLESS_TASKLET___SETSTATE___METHODDEF    \
     {"__setstate__", (PyCFunction)stackless_tasklet___setstate__, METH_O, stackless_tasklet___setstate____doc__},
-/*[clinic end generated code: output=c19f6a50c384700a input=a9049054013a1b77]*/
+/*[clinic end generated code: output=e2d0fe7e3119bdb9 input=a9049054013a1b77]*/
