@@ -33,6 +33,25 @@ _PySlp_MakeBomb(PyObject *exc)
     return b;
 }
 
+/* An empty bomb, made in advance for _PySlp_BombFill(). */
+PyObject *
+_PySlp_NewBomb(void)
+{
+    return make(&PySlpBomb_Type, NULL, NULL, NULL);
+}
+
+/* Load `exc` into a bomb made in advance: needs no memory, so that an
+   exception can be delivered where none may be left. */
+void
+_PySlp_BombFill(PyObject *bomb, PyObject *exc)
+{
+    PyBombObject *b = (PyBombObject *)bomb;
+    PyObject *tb = PyException_GetTraceback(exc);
+    Py_XSETREF(b->type, Py_NewRef((PyObject *)Py_TYPE(exc)));
+    Py_XSETREF(b->value, Py_NewRef(exc));
+    Py_XSETREF(b->traceback, tb ? tb : Py_NewRef(Py_None));
+}
+
 void
 _PySlp_RaiseBomb(PyObject *bomb)
 {

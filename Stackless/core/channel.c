@@ -99,47 +99,59 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
             return NULL;
         }
         int preferred = dir > 0 ? ch->preference < 0 : ch->preference > 0;
-        int do_switch = ch->schedule_all || preferred;
-        if (do_switch && _PySlp_CheckSwitch(ts) < 0) {
+        /* Who runs on, if not the caller. */
+        PyTaskletObject *next = NULL;
+        if (ch->schedule_all) {
+            next = cur->next == cur ? p : cur->next;
+        }
+        else if (preferred) {
+            next = p;
+        }
+        int how = next != NULL ? _PySlp_PrepareSwitch(ts, next) : 0;
+        if (how < 0) {
             return NULL;
         }
+        /* Replaced values and the references held here go after the
+           switch: finalisers may run code. */
         Py_INCREF(ch);
         Py_INCREF(p);
         _PySlp_ChannelRemove(ch, p);
-        PyObject *got;
+        PyObject *got, *old = NULL;
         if (dir > 0) {
-            Py_XSETREF(p->tempval, Py_NewRef(value));
+            old = p->tempval;
+            p->tempval = Py_NewRef(value);
             got = Py_NewRef(Py_None);
         }
         else {
             got = p->tempval ? p->tempval : Py_NewRef(Py_None);
             p->tempval = Py_NewRef(Py_None);
         }
-        PyTaskletObject *next = NULL;
-        if (ch->schedule_all) {
-            _PySlp_RingAppend(ts, p);
-            next = cur->next;
-        }
-        else if (preferred) {
+        if (preferred && !ch->schedule_all) {
             _PySlp_RingInsertAfter(ts, cur, p);
-            next = p;
         }
         else {
             _PySlp_RingAppend(ts, p);
         }
-        Py_DECREF(p);
-        Py_DECREF(ch);
-        if (next == NULL || next == cur) {
+        PyObject *r;
+        if (next == NULL) {
             /* The caller continues: a receiver takes the value now. */
+            r = got;
             if (PyBomb_CheckExact(got)) {
                 _PySlp_RaiseBomb(got);
                 Py_DECREF(got);
-                return NULL;
+                r = NULL;
             }
-            return got;
         }
-        Py_XSETREF(cur->tempval, got);
-        return _PySlp_SwitchTo(ts, next);
+        else {
+            PyObject *mine = cur->tempval;
+            cur->tempval = got;
+            r = _PySlp_SwitchTo(ts, next, how);
+            Py_XDECREF(mine);
+        }
+        Py_XDECREF(old);
+        Py_DECREF(p);
+        Py_DECREF(ch);
+        return r;
     }
 
     /* No partner: block. */
@@ -164,20 +176,26 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
                         "blocked.");
         return NULL;
     }
-    if (_PySlp_CheckSwitch(ts) < 0) {
+    int how = _PySlp_PrepareSwitch(ts, next);
+    if (how < 0) {
         return NULL;
     }
-    Py_XSETREF(cur->tempval, Py_NewRef(dir > 0 ? value : Py_None));
+    PyObject *old = cur->tempval, *old_next = NULL;
+    cur->tempval = Py_NewRef(dir > 0 ? value : Py_None);
     if (insert && dir > 0 && PyBomb_CheckExact(value)) {
         /* Original quirk: the waking watchdog gets the bomb of a tasklet
            blocking in send_exception()/send_throw() (user guide,
            "Deadlock"). */
-        Py_XSETREF(next->tempval, Py_NewRef(value));
+        old_next = next->tempval;
+        next->tempval = Py_NewRef(value);
     }
     _PySlp_RingRemove(ts, cur);
     queue_append(ch, cur, dir);
     if (insert) {
         _PySlp_RingAppend(ts, next);
     }
-    return _PySlp_SwitchTo(ts, next);
+    PyObject *r = _PySlp_SwitchTo(ts, next, how);
+    Py_XDECREF(old);
+    Py_XDECREF(old_next);
+    return r;
 }

@@ -4,6 +4,26 @@
 #include "slp_core.h"
 #include "pycore_pyerrors.h"      // _PyErr_ClearExcState()
 
+/* Room in t->hard for the cuts of `chain`, so that cutting it cannot
+   fail once a switch is under way.  -1 with MemoryError. */
+int
+_PySlp_ReserveCuts(PyTaskletObject *t, _PyInterpreterFrame *chain)
+{
+    PySlp_HardState *h = t->hard;
+    int n = _PySlp_CountEntryFrames(chain);
+    if (n <= h->cuts_capacity) {
+        return 0;
+    }
+    PySlp_FrameCut *c = PyMem_Realloc(h->cuts, n * sizeof(*c));
+    if (c == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    h->cuts = c;
+    h->cuts_capacity = n;
+    return 0;
+}
+
 /* Cut the C-stack entry frames out of the chain of a tasklet about to be
    suspended (D15): they live in the C stack slice that is going to be
    saved, and whoever runs next reuses those addresses.  frame.f_back,
@@ -12,29 +32,15 @@ void
 _PySlp_CutEntryFrames(PyTaskletObject *t)
 {
     _PyInterpreterFrame **slot = &t->state.current_frame;
-    if (t->hard != NULL) {
-        t->hard->ncuts = 0;
+    PySlp_HardState *h = t->hard;
+    if (h != NULL) {
+        h->ncuts = 0;
     }
     while (*slot != NULL) {
         _PyInterpreterFrame *f = *slot;
         if (f->owner == FRAME_OWNED_BY_CSTACK) {
-            PySlp_HardState *h = t->hard;
-            if (h == NULL || h->ncuts == h->cuts_capacity) {
-                /* Out of memory: keep the rest uncut.  Only a walk over a
-                   suspended chain may then misread it. */
-                h = h ? h : (PySlp_HardState *)PyMem_Calloc(1, sizeof(*h));
-                if (h == NULL) {
-                    return;
-                }
-                t->hard = h;
-                int n = h->cuts_capacity ? 2 * h->cuts_capacity : 4;
-                PySlp_FrameCut *c = PyMem_Realloc(h->cuts, n * sizeof(*c));
-                if (c == NULL) {
-                    return;
-                }
-                h->cuts = c;
-                h->cuts_capacity = n;
-            }
+            /* The room was reserved (_PySlp_ReserveCuts). */
+            assert(h != NULL && h->ncuts < h->cuts_capacity);
             h->cuts[h->ncuts].slot = slot;
             h->cuts[h->ncuts].entry = f;
             h->ncuts++;

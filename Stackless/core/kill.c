@@ -44,19 +44,30 @@ _PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
                         "thread are not supported yet");
         return NULL;
     }
-    if (_PySlp_CheckQueueChange(ts) < 0
-        || (!pending && _PySlp_CheckSwitch(ts) < 0)) {
+    if (_PySlp_CheckQueueChange(ts) < 0) {
         return NULL;
     }
     PyObject *bomb = _PySlp_MakeBomb(exc);
     if (bomb == NULL) {
         return NULL;
     }
+    int how = pending ? 0 : _PySlp_PrepareSwitch(ts, t);
+    if (how < 0) {
+        Py_DECREF(bomb);
+        return NULL;
+    }
+    /* What t held goes after the switch: finalisers may run code. */
     Py_INCREF(t);
+    PyObject *old = t->tempval;
+    PyObject *channel = (PyObject *)t->channel;
+    t->tempval = bomb;
     if (t->blocked) {
+        Py_INCREF(channel);
         _PySlp_ChannelRemove(t->channel, t);
     }
-    Py_XSETREF(t->tempval, bomb);
+    else {
+        channel = NULL;
+    }
     if (!t->in_ring) {
         _PySlp_RingAppend(ts, t);
     }
@@ -65,8 +76,10 @@ _PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
         r = Py_NewRef(Py_None);
     }
     else {
-        r = _PySlp_SwitchToThen(ts, t, hook);
+        r = _PySlp_SwitchToThen(ts, t, how, hook);
     }
+    Py_XDECREF(old);
+    Py_XDECREF(channel);
     Py_DECREF(t);
     return r;
 }
@@ -140,13 +153,14 @@ _PySlp_KillForGood(PyTaskletObject *t, const char *why)
 {
     PyObject *exc = PyErr_GetRaisedException();
     for (int i = 0; i < 10 && still_to_kill(t); i++) {
+        /* An error (its cleanup code raised, memory ran out) is reported;
+           the next attempt may still succeed. */
         PyObject *r = _PySlp_Kill(t, 0);
         if (r == NULL) {
             PyErr_FormatUnraisable("Exception ignored while killing "
                                    "%s: %R", why, t);
-            break;
         }
-        Py_DECREF(r);
+        Py_XDECREF(r);
     }
     PyErr_SetRaisedException(exc);
     return !still_to_kill(t);
@@ -275,33 +289,37 @@ _PySlp_KillThreadTasklets(PySlp_ThreadState *ts, int all)
     int saved_trap = ts->switch_trap;
     ts->switch_trap = 0;
     _PySlp_RunDeferredKills(ts);
-    for (int round = 0; round < 10; round++) {
-        /* Killing runs code that may start or end others: take a list. */
-        PyObject *victims = PyList_New(0);
-        PyTaskletObject *h = ts->begun_head, *c = h;
-        while (victims != NULL && c != NULL) {
-            if (still_to_kill(c) && (all || c->has_cstack)
-                && PyList_Append(victims, (PyObject *)c) < 0) {
-                Py_CLEAR(victims);
-            }
-            c = c->begun_next == h ? NULL : c->begun_next;
+    /* Walk the list of begun tasklets without allocating (memory may be
+       out).  Killing runs code that may end or begin others: a tasklet
+       is marked once its kill was tried, the walk starts over when the
+       one just killed has left the list, and it gives up after a few
+       rounds' worth of kills (cleanup code that keeps starting more). */
+    Py_ssize_t budget = 1000;
+    for (PyTaskletObject *c = ts->begun_head; c != NULL;
+         c = c->begun_next == ts->begun_head ? NULL : c->begun_next) {
+        budget += 10;
+    }
+    PyTaskletObject *c = (PyTaskletObject *)Py_XNewRef(ts->begun_head);
+    while (c != NULL && budget > 0) {
+        if (!c->exit_tried && still_to_kill(c) && (all || c->has_cstack)) {
+            c->exit_tried = 1;
+            budget--;
+            (void)_PySlp_KillForGood(c, "a tasklet at thread exit");
         }
-        if (victims == NULL) {
-            PyErr_Clear();
-            break;
+        PyTaskletObject *next;
+        if (c->begun_next == NULL) {
+            next = ts->begun_head;      /* it left the list: start over */
         }
-        Py_ssize_t n = PyList_GET_SIZE(victims);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyTaskletObject *t =
-                (PyTaskletObject *)PyList_GET_ITEM(victims, i);
-            if (still_to_kill(t) && (all || t->has_cstack)) {
-                (void)_PySlp_KillForGood(t, "a tasklet at thread exit");
-            }
+        else {
+            next = c->begun_next == ts->begun_head ? NULL : c->begun_next;
         }
-        Py_DECREF(victims);
-        if (n == 0) {
-            break;
-        }
+        Py_XINCREF(next);
+        Py_SETREF(c, next);
+    }
+    Py_XDECREF(c);
+    for (c = ts->begun_head; c != NULL;
+         c = c->begun_next == ts->begun_head ? NULL : c->begun_next) {
+        c->exit_tried = 0;
     }
     ts->switch_trap = saved_trap;
     PyErr_SetRaisedException(exc);

@@ -162,10 +162,48 @@ unhandled_exception(PySlp_ThreadState *ts, PyObject *exc)
     return exc;
 }
 
+/* Make `w` (a watchdog: the innermost run() caller or main) runnable
+   with `exc` (a new reference, taken) in its tempval, raised when it
+   resumes.  Memory may be out: the thread keeps one bomb in reserve, and
+   takes a new one when it can (D32). */
+static void
+deliver(PySlp_ThreadState *ts, PyTaskletObject *w, PyObject *exc)
+{
+    PyObject *bomb = _PySlp_MakeBomb(exc);
+    if (bomb == NULL) {
+        PyErr_Clear();
+        bomb = ts->spare_bomb;
+        ts->spare_bomb = NULL;
+        if (bomb != NULL) {
+            _PySlp_BombFill(bomb, exc);
+        }
+        else {
+            PyErr_SetRaisedException(Py_NewRef(exc));
+            PyErr_FormatUnraisable("Exception ignored: no memory left to "
+                                   "deliver a tasklet's exception to %R",
+                                   w);
+        }
+    }
+    Py_DECREF(exc);
+    if (ts->spare_bomb == NULL) {
+        ts->spare_bomb = _PySlp_NewBomb();
+        PyErr_Clear();
+    }
+    if (bomb != NULL) {
+        Py_XSETREF(w->tempval, bomb);
+    }
+    if (w->blocked) {
+        _PySlp_ChannelRemove(w->channel, w);
+    }
+    if (!w->in_ring) {
+        _PySlp_RingAppend(ts, w);
+    }
+}
+
 /* `t`, the current tasklet, has finished (with the exception set, if
    one ended it).  Returns when the tasklet that runs next is current and
    runs softly in this C context, which then becomes its dispatcher;
-   otherwise switches away for good. */
+   otherwise switches away for good.  Nothing here can fail (D32). */
 void
 _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
@@ -173,6 +211,10 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
     if (exc != NULL) {
         exc = unhandled_exception(ts, exc);
     }
+    /* The tasklet is half gone: finalisers that run from here on may
+       neither switch nor change the queues chosen below. */
+    ts->no_switch++;
+    ts->queues_frozen++;
     t->alive = 0;
     t->base_frame = NULL;
     _PySlp_BegunUnlink(ts, t);
@@ -182,20 +224,9 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
     PyTaskletObject *next;
     if (exc != NULL) {
         /* Raise it in the innermost run() caller or main, right now. */
-        next = _PySlp_InnermostWatchdog(ts);
-        PyObject *bomb = _PySlp_MakeBomb(exc);
-        Py_DECREF(exc);
-        if (bomb == NULL) {
-            Py_FatalError("no memory to deliver a tasklet's exception");
-        }
-        Py_XSETREF(next->tempval, bomb);
-        if (next->blocked) {
-            _PySlp_ChannelRemove(next->channel, next);
-        }
         _PySlp_RingRemove(ts, t);
-        if (!next->in_ring) {
-            _PySlp_RingAppend(ts, next);
-        }
+        next = _PySlp_InnermostWatchdog(ts);
+        deliver(ts, next, exc);
     }
     else if (t->next != t) {
         next = t->next;
@@ -213,20 +244,23 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
                               "receiver available."
                             : "the main tasklet is receiving without a "
                               "sender available.");
-            PyObject *err = PyErr_GetRaisedException();
-            PyObject *bomb = _PySlp_MakeBomb(err);
-            Py_DECREF(err);
-            if (bomb == NULL) {
-                Py_FatalError("no memory to wake the main tasklet");
-            }
-            Py_XSETREF(next->tempval, bomb);
-            _PySlp_ChannelRemove(next->channel, next);
+            deliver(ts, next, PyErr_GetRaisedException());
         }
-        _PySlp_RingAppend(ts, next);
+        else {
+            _PySlp_RingAppend(ts, next);
+        }
     }
-    if (_PySlp_Transfer(ts, next, 1, NULL) != PySlp_DISPATCH_NEXT) {
-        Py_FatalError("cannot switch away from a finished tasklet");
+    if (_PySlp_PrepareStart(ts, next) < 0) {
+        /* No memory for its C context: it stays runnable, and the
+           innermost run() caller or main hears of it instead. */
+        next = _PySlp_InnermostWatchdog(ts);
+        deliver(ts, next, PyErr_GetRaisedException());
     }
+    ts->queues_frozen--;
+    ts->no_switch--;
+    int rc = _PySlp_Transfer(ts, next, PySlp_SWITCH_HARD, 1, NULL);
+    assert(rc == PySlp_DISPATCH_NEXT);
+    (void)rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -70,17 +70,22 @@ _PySlp_Schedule(PyObject *retval, int remove)
     if (next == cur) {
         return Py_NewRef(retval);
     }
-    if (_PySlp_CheckSwitch(ts) < 0) {
+    int how = _PySlp_PrepareSwitch(ts, next);
+    if (how < 0) {
         return NULL;
     }
-    Py_XSETREF(cur->tempval, Py_NewRef(retval));
+    /* The old tempval goes after the switch: its finaliser may run code. */
+    PyObject *old = cur->tempval;
+    cur->tempval = Py_NewRef(retval);
     if (remove) {
         _PySlp_RingRemove(ts, cur);
         if (insert) {
             _PySlp_RingAppend(ts, next);
         }
     }
-    return _PySlp_SwitchTo(ts, next);
+    PyObject *r = _PySlp_SwitchTo(ts, next, how);
+    Py_XDECREF(old);
+    return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -128,15 +133,13 @@ _PySlp_RunWatchdog(void)
     if (cur->next == cur) {
         Py_RETURN_NONE;
     }
-    if (_PySlp_CheckSwitch(ts) < 0) {
-        return NULL;
-    }
-    if (PyList_Append(ts->watchdogs, (PyObject *)cur) < 0) {
-        return NULL;
-    }
     PyTaskletObject *next = cur->next;
+    int how = _PySlp_PrepareSwitch(ts, next);
+    if (how < 0 || PyList_Append(ts->watchdogs, (PyObject *)cur) < 0) {
+        return NULL;
+    }
     _PySlp_RingRemove(ts, cur);
-    return _PySlp_SwitchToThen(ts, next, run_resumed);
+    return _PySlp_SwitchToThen(ts, next, how, run_resumed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -214,7 +217,11 @@ _PySlp_RunOrSwitch(PyTaskletObject *t, int remove)
     if (t == cur) {
         Py_RETURN_NONE;
     }
-    if (check_runnable(t) < 0 || _PySlp_CheckSwitch(ts) < 0) {
+    if (check_runnable(t) < 0) {
+        return NULL;
+    }
+    int how = _PySlp_PrepareSwitch(ts, t);
+    if (how < 0) {
         return NULL;
     }
     if (!t->in_ring) {
@@ -223,5 +230,5 @@ _PySlp_RunOrSwitch(PyTaskletObject *t, int remove)
     if (remove) {
         _PySlp_RingRemove(ts, cur);
     }
-    return _PySlp_SwitchTo(ts, t);
+    return _PySlp_SwitchTo(ts, t, how);
 }

@@ -109,6 +109,7 @@ struct _PySlp_Tasklet {
     unsigned int ignore_nesting:1;
     unsigned int block_trap:1;
     unsigned int in_ring:1;     /* linked into its thread's run queue */
+    unsigned int exit_tried:1;  /* its thread ends: kill was tried */
     PySlp_SavedState state;     /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
     PySlp_HardState *hard;      /* NULL until its first hard switch */
@@ -186,6 +187,8 @@ struct _PySlp_ThreadState {
     _PySlp_CStack dispatcher;
     _PyStackChunk *spare_chunk;
     PyObject *deferred_kills;   /* list: unreachable, to kill after GC */
+    PyObject *spare_bomb;       /* for an exception when memory is out */
+    int queues_frozen;          /* no run queue or channel may change */
 };
 
 static inline PySlp_ThreadState *
@@ -200,6 +203,8 @@ _PySlp_TS(PyThreadState *tstate)
 extern PyTypeObject PySlpBomb_Type;
 #define PyBomb_CheckExact(op) Py_IS_TYPE(op, &PySlpBomb_Type)
 PyObject *_PySlp_MakeBomb(PyObject *exc);
+PyObject *_PySlp_NewBomb(void);
+void _PySlp_BombFill(PyObject *bomb, PyObject *exc);
 void _PySlp_RaiseBomb(PyObject *bomb);
 
 /* ------------------------------------------------------------------ */
@@ -298,10 +303,13 @@ _PySlp_CheckSwitch(PySlp_ThreadState *ts)
 static inline int
 _PySlp_CheckQueueChange(PySlp_ThreadState *ts)
 {
-    if (ts != NULL && ts->in_schedule_cb) {
+    if (ts != NULL && (ts->in_schedule_cb || ts->queues_frozen)) {
         PyErr_SetString(PyExc_RuntimeError,
-                        "cannot change the run queue or a channel inside "
-                        "the schedule callback");
+                        ts->in_schedule_cb
+                        ? "cannot change the run queue or a channel inside "
+                          "the schedule callback"
+                        : "cannot change the run queue or a channel while "
+                          "a tasklet ends");
         return -1;
     }
     return 0;
@@ -330,6 +338,7 @@ int _PySlp_StateTraverse(PyTaskletObject *t, visitproc visit, void *arg);
 /* ------------------------------------------------------------------ */
 /* core/frames.c: a suspended tasklet's frame chain */
 
+int _PySlp_ReserveCuts(PyTaskletObject *t, _PyInterpreterFrame *chain);
 void _PySlp_CutEntryFrames(PyTaskletObject *t);
 void _PySlp_RestoreEntryFrames(PyTaskletObject *t);
 int _PySlp_CountEntryFrames(_PyInterpreterFrame *f);
@@ -384,16 +393,20 @@ _PySlp_Hard(PyTaskletObject *t)
     return t->hard;
 }
 
-/* The results of _PySlp_Transfer(). */
-#define PySlp_SWITCHED_HARD 0   /* suspended, and now resumed */
-#define PySlp_SWITCHED_SOFT 1   /* may park: return PySlp_UNWIND at once */
+/* How a prepared switch goes, and the results of _PySlp_Transfer(). */
+#define PySlp_SWITCH_HARD   0   /* the C stack is saved; resumed later */
+#define PySlp_SWITCH_SOFT   1   /* parks: return PySlp_UNWIND at once */
 #define PySlp_DISPATCH_NEXT 2   /* dying: the next runs in this context */
 
-int _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next,
+int _PySlp_PrepareStart(PySlp_ThreadState *ts, PyTaskletObject *next);
+int _PySlp_PrepareSwitch(PySlp_ThreadState *ts, PyTaskletObject *next);
+size_t _PySlp_StackReserve(PySlp_ThreadState *ts);
+int _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
                     int dying, PySlp_ResumeHook hook);
 PyObject *_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
-                              PySlp_ResumeHook hook);
-PyObject *_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next);
+                              int how, PySlp_ResumeHook hook);
+PyObject *_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next,
+                          int how);
 void _PySlp_PostSwitch(PySlp_ThreadState *ts);
 PyObject *_PySlp_TakeTempval(PyTaskletObject *t);
 

@@ -157,7 +157,12 @@ _PySlp_CanPark(PySlp_ThreadState *ts)
     if (f->previous == NULL || f->previous->previous != NULL) {
         return 0;
     }
-    if (cur->hard == NULL && _PySlp_Hard(cur) == NULL) {
+    /* Leaving needs a home and a dispatcher: reserve their memory now,
+       or switch hard, so that parking cannot fail (D32). */
+    if ((cur->hard == NULL && _PySlp_Hard(cur) == NULL)
+        || _PySlp_cstack_reserve(&cur->hard->home,
+                                 _PySlp_StackReserve(ts)) < 0
+        || _PySlp_cstack_reserve(&ts->dispatcher, 0) < 0) {
         PyErr_Clear();
         return 0;
     }
@@ -261,23 +266,19 @@ _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
         }
         return 0;
     }
-    /* Keep this C context, and the loop in it, as prev's home. */
+    /* Keep this C context, and the loop in it, as prev's home.  Its
+       memory and the dispatcher's were reserved by _PySlp_CanPark(). */
     PySlp_HardState *h = prev->hard;
-    if (h == NULL) {
-        Py_FatalError("out of memory keeping a tasklet's C stack");
-    }
     h->home_c_remaining = prev->state.c_recursion_remaining;
     if (!hard_next) {
-        if (_PySlp_cstack_init(&ts->dispatcher, ts->cstack_base,
-                               _PySlp_DispatchStart, NULL) < 0) {
-            Py_FatalError("out of memory starting a dispatcher");
-        }
+        (void)_PySlp_cstack_init(&ts->dispatcher, ts->cstack_base,
+                                 _PySlp_DispatchStart, NULL);
         to = &ts->dispatcher;
     }
     _PySlp_cstack_init_running(&h->home, ts->cstack_base);
-    if (_PySlp_cstack_switch(&h->home, to, ts) == NULL) {
-        Py_FatalError("out of memory keeping a tasklet's C stack");
-    }
+    void *resumed = _PySlp_cstack_switch(&h->home, to, ts);
+    assert(resumed != NULL);
+    (void)resumed;
     /* Back home: the frames that left have finished (_PySlp_GoHome). */
     return 1;
 }

@@ -70,6 +70,8 @@ _PySlp_BegunUnlink(PySlp_ThreadState *ts, PyTaskletObject *t)
 static int
 ready_core_types(void)
 {
+    /* Saved C stacks come from the interpreter's raw allocator. */
+    _PySlp_cstack_set_allocator(PyMem_RawRealloc, PyMem_RawFree);
     if (PyType_Ready(&_PySlp_UnwindType) < 0
         || PyType_Ready(&PySlpBomb_Type) < 0) {
         return -1;
@@ -106,13 +108,17 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
     ts->cstack_base = (char *)__builtin_frame_address(0);
     ts->c_remaining_base = tstate->c_recursion_remaining;
     ts->watchdogs = PyList_New(0);
-    if (ts->watchdogs == NULL) {
+    ts->spare_bomb = _PySlp_NewBomb();
+    if (ts->watchdogs == NULL || ts->spare_bomb == NULL) {
+        Py_XDECREF(ts->watchdogs);
+        Py_XDECREF(ts->spare_bomb);
         PyMem_Free(ts);
         return NULL;
     }
     PyTaskletObject *main = _PySlp_TaskletNew(&PySlpTasklet_Type, ts);
     if (main == NULL) {
         Py_DECREF(ts->watchdogs);
+        Py_DECREF(ts->spare_bomb);
         PyMem_Free(ts);
         return NULL;
     }
@@ -124,6 +130,7 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
     if (_PySlp_Hard(main) == NULL) {
         Py_DECREF(main);
         Py_DECREF(ts->watchdogs);
+        Py_DECREF(ts->spare_bomb);
         PyMem_Free(ts);
         return NULL;
     }
@@ -180,6 +187,7 @@ _PySlp_ThreadClear(PyThreadState *tstate)
     Py_DECREF(main);
     Py_CLEAR(ts->watchdogs);
     Py_CLEAR(ts->deferred_kills);
+    Py_CLEAR(ts->spare_bomb);
     Py_CLEAR(ts->post_switch);
     Py_CLEAR(ts->soft_next);
     _PySlp_cstack_clear(&ts->dispatcher);

@@ -58,10 +58,11 @@ note_call_site(PySlp_ThreadState *ts, PyTaskletObject *prev)
 
 /* A tasklet that starts with a C call (its callable is not a Python
    function, or soft switching is off) gets a C context of its own. */
-static int
-prepare_hard_start(PySlp_ThreadState *ts, PyTaskletObject *next)
+int
+_PySlp_PrepareStart(PySlp_ThreadState *ts, PyTaskletObject *next)
 {
-    if (next->has_cstack || next->parked) {
+    if (next->has_cstack || next->parked
+        || _PySlp_SoftStartable(ts, next)) {
         return 0;
     }
     PySlp_HardState *h = _PySlp_Hard(next);
@@ -78,47 +79,102 @@ prepare_hard_start(PySlp_ThreadState *ts, PyTaskletObject *next)
     return 0;
 }
 
+/* Whether `next`, its start prepared, runs under a dispatcher: it is
+   parked, or starts softly.  Otherwise it has a C context to resume. */
+static inline int
+resumes_softly(PyTaskletObject *next)
+{
+    return next->parked || !next->has_cstack;
+}
+
+/* How much deeper than its caller a hard switch saves the C stack: the
+   frames of the switch functions.  Reserving the caller's depth plus
+   this makes the save itself allocation-free. */
+#define SWITCH_STACK_MARGIN (16 * 1024)
+
+/* Bytes of C stack between the thread's tasklet base and here. */
+static Py_NO_INLINE size_t
+stack_depth(PySlp_ThreadState *ts)
+{
+    char *here = (char *)__builtin_frame_address(0);
+    return here < ts->cstack_base ? (size_t)(ts->cstack_base - here) : 0;
+}
+
+size_t
+_PySlp_StackReserve(PySlp_ThreadState *ts)
+{
+    return stack_depth(ts) + SWITCH_STACK_MARGIN;
+}
+
+/* Everything a switch from the current tasklet to `next` needs, checked
+   and allocated before the caller changes any queue: whether it is
+   allowed (the switch guards), whether it is soft, and the memory a hard
+   switch uses.  Once this has succeeded the switch cannot fail
+   (docs/architecture.md, D32).  Returns PySlp_SWITCH_HARD or
+   PySlp_SWITCH_SOFT, for _PySlp_SwitchTo(); -1 with an exception set. */
+int
+_PySlp_PrepareSwitch(PySlp_ThreadState *ts, PyTaskletObject *next)
+{
+    if (_PySlp_CheckSwitch(ts) < 0 || _PySlp_PrepareStart(ts, next) < 0) {
+        return -1;
+    }
+    if (_PySlp_CanPark(ts)) {
+        return PySlp_SWITCH_SOFT;
+    }
+    /* A hard switch saves prev's C stack and cuts its entry frames; a
+       soft next runs under a dispatcher, whose context is new. */
+    PyTaskletObject *prev = ts->current;
+    PySlp_HardState *h = _PySlp_Hard(prev);
+    if (h == NULL
+        || _PySlp_ReserveCuts(prev, ts->tstate->current_frame) < 0
+        || _PySlp_cstack_reserve(&h->cstack, _PySlp_StackReserve(ts)) < 0
+        || (resumes_softly(next)
+            && _PySlp_cstack_reserve(&ts->dispatcher, 0) < 0)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return PySlp_SWITCH_HARD;
+}
+
 /* Make `next` the running tasklet in place of the current one, which the
    caller has already put where it belongs (ring, channel, nowhere).
+   `how`: what _PySlp_PrepareSwitch() said (a dying tasklet's switch:
+   PySlp_SWITCH_HARD, and the next one's start prepared).
    `dying`: the current tasklet has finished; its C context is dropped.
    `hook`: what the caller does with the value the current tasklet is
    resumed with, if that happens after a soft switch.
    Returns
-     PySlp_SWITCHED_HARD  the current tasklet was suspended by a hard
+     PySlp_SWITCH_HARD    the current tasklet was suspended by a hard
                           switch and is resumed;
-     PySlp_SWITCHED_SOFT  it may park softly: the caller returns
-                          PySlp_UNWIND at once and the eval loop carries
-                          the switch out (core/softswitch.c);
+     PySlp_SWITCH_SOFT    it parks softly: the caller returns PySlp_UNWIND
+                          at once and the eval loop carries the switch out
+                          (core/softswitch.c);
      PySlp_DISPATCH_NEXT  (dying only) `next` is current and runs softly
                           in this C context: the caller dispatches it;
-     -1                   with an exception set: nothing switched. */
+     -1                   with MemoryError: nothing switched (only if the
+                          C stack grew beyond what was reserved). */
 int
-_PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
-                PySlp_ResumeHook hook)
+_PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
+                int dying, PySlp_ResumeHook hook)
 {
     PyThreadState *tstate = ts->tstate;
     PyTaskletObject *prev = ts->current;
     assert(prev != next);
     assert(tstate == _PyThreadState_GET());
+    assert(how == PySlp_SWITCH_HARD || (how == PySlp_SWITCH_SOFT && !dying));
+    int soft_next = resumes_softly(next);
+    assert(soft_next || next->hard != NULL);
+    assert(dying || how == PySlp_SWITCH_SOFT || prev->hard != NULL);
 
-    /* Decide before the callback: code it runs may note calls of its own. */
-    int park = !dying && _PySlp_CanPark(ts);
-    int soft_next = next->parked || _PySlp_SoftStartable(ts, next);
-    if (!soft_next && prepare_hard_start(ts, next) < 0) {
-        return -1;
-    }
-    if (!park && !dying && _PySlp_Hard(prev) == NULL) {
-        return -1;
-    }
     if (ts->settings->schedule_callback != NULL) {
         _PySlp_CallScheduleCallback(ts, prev, next);
     }
-    if (park) {
+    if (how == PySlp_SWITCH_SOFT) {
         prev->resume_hook = hook;
         Py_XSETREF(ts->soft_next, (PyTaskletObject *)Py_NewRef(next));
         ts->parking = tstate->current_frame;
         _Py_set_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
-        return PySlp_SWITCHED_SOFT;
+        return PySlp_SWITCH_SOFT;
     }
     if (!dying) {
         note_call_site(ts, prev);
@@ -151,10 +207,9 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
             _PySlp_PostSwitch(ts);
             return PySlp_DISPATCH_NEXT;
         }
-        if (_PySlp_cstack_init(&ts->dispatcher, ts->cstack_base,
-                               _PySlp_DispatchStart, NULL) < 0) {
-            goto undo;
-        }
+        /* Reserved: cannot fail. */
+        (void)_PySlp_cstack_init(&ts->dispatcher, ts->cstack_base,
+                                 _PySlp_DispatchStart, NULL);
         to = &ts->dispatcher;
     }
     else {
@@ -162,7 +217,7 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
     }
     if (_PySlp_cstack_switch(dying ? NULL : &prev->hard->cstack, to,
                              ts) == NULL) {
-        /* Out of memory saving prev's stack: nothing switched. */
+        /* The C stack grew past its reserve and no memory is left. */
         goto undo;
     }
     /* prev is resumed, by whoever switched to it. */
@@ -170,7 +225,7 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int dying,
     _PySlp_PostSwitch(ts);
     prev->hard->call_frame = NULL;
     prev->hard->call_top = NULL;
-    return PySlp_SWITCHED_HARD;
+    return PySlp_SWITCH_HARD;
 
 undo:
     ts->post_switch = NULL;
@@ -200,21 +255,21 @@ _PySlp_TakeTempval(PyTaskletObject *t)
     return v ? v : Py_NewRef(Py_None);
 }
 
-/* Switch to `next` (the caller checked the switch guards and arranged the
-   queues) and return what the current tasklet is resumed with, passed
+/* Switch to `next` (the caller prepared the switch, `how`, and arranged
+   the queues) and return what the current tasklet is resumed with, passed
    through `hook` if there is one; or PySlp_UNWIND, which the caller
    returns at once: the switch is soft, the hook runs on resumption. */
 PyObject *
-_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
+_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
                     PySlp_ResumeHook hook)
 {
     PyTaskletObject *cur = ts->current;
     if (next != cur) {
-        int rc = _PySlp_Transfer(ts, next, 0, hook);
+        int rc = _PySlp_Transfer(ts, next, how, 0, hook);
         if (rc < 0) {
             return NULL;
         }
-        if (rc == PySlp_SWITCHED_SOFT) {
+        if (rc == PySlp_SWITCH_SOFT) {
             return PySlp_UNWIND;
         }
     }
@@ -223,7 +278,7 @@ _PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
 }
 
 PyObject *
-_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next)
+_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next, int how)
 {
-    return _PySlp_SwitchToThen(ts, next, NULL);
+    return _PySlp_SwitchToThen(ts, next, how, NULL);
 }

@@ -62,6 +62,17 @@ copy_bytes(char *dst, const char *src, size_t n)
 #endif
 }
 
+static void *(*copy_realloc)(void *, size_t) = realloc;
+static void (*copy_free)(void *) = free;
+
+void
+_PySlp_cstack_set_allocator(void *(*realloc_fn)(void *, size_t),
+                            void (*free_fn)(void *))
+{
+    copy_realloc = realloc_fn;
+    copy_free = free_fn;
+}
+
 static int
 reserve(_PySlp_CStack *cs, size_t size)
 {
@@ -71,7 +82,7 @@ reserve(_PySlp_CStack *cs, size_t size)
     /* Grow by half again: a context that deepens a little at a time
        should not reallocate on every switch. */
     size_t want = size + size / 2;
-    char *copy = realloc(cs->copy, want);
+    char *copy = copy_realloc(cs->copy, want);
     if (copy == NULL) {
         return -1;
     }
@@ -132,6 +143,12 @@ start_context(void *record, void *arg)
 }
 
 int
+_PySlp_cstack_reserve(_PySlp_CStack *cs, size_t size)
+{
+    return reserve(cs, size ? size : SLP_START_IMAGE_SIZE);
+}
+
+int
 _PySlp_cstack_init(_PySlp_CStack *cs, void *base,
                    void (*fn)(void *, void *), void *arg)
 {
@@ -176,7 +193,7 @@ _PySlp_cstack_switch(_PySlp_CStack *from, _PySlp_CStack *to, void *value)
 void
 _PySlp_cstack_clear(_PySlp_CStack *cs)
 {
-    free(cs->copy);
+    copy_free(cs->copy);
     cs->copy = NULL;
     cs->capacity = 0;
     cs->sp = NULL;

@@ -32,6 +32,11 @@ typedef struct _PySlp_CStack {
 int _PySlp_cstack_init(_PySlp_CStack *cs, void *base,
                        void (*fn)(void *value, void *arg), void *arg);
 
+/* Make sure `cs` can save `size` bytes (or, with size 0, take a start
+   image) without allocating: switch paths that must not fail reserve
+   first.  Returns 0, or -1 when out of memory. */
+int _PySlp_cstack_reserve(_PySlp_CStack *cs, size_t size);
+
 /* The running context: it has a base, no saved copy.  `base` must lie
    above every frame it will switch from (e.g. near the thread's start). */
 void _PySlp_cstack_init_running(_PySlp_CStack *cs, void *base);
@@ -42,6 +47,12 @@ void _PySlp_cstack_init_running(_PySlp_CStack *cs, void *base);
    of memory): nothing switched then.  value must not be NULL. */
 void *_PySlp_cstack_switch(_PySlp_CStack *from, _PySlp_CStack *to,
                            void *value);
+
+/* The allocator of saved copies: libc's unless set, once, before the
+   first context is made.  The interpreter sets its own, so that memory
+   accounting and allocation-failure tests see these buffers too. */
+void _PySlp_cstack_set_allocator(void *(*realloc_fn)(void *, size_t),
+                                 void (*free_fn)(void *));
 
 /* Release the saved copy of a suspended context that will never run. */
 void _PySlp_cstack_clear(_PySlp_CStack *cs);
