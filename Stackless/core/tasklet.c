@@ -90,6 +90,11 @@ _PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
         PyErr_SetString(PyExc_RuntimeError, "can't unbind the main tasklet");
         return -1;
     }
+    if ((args != NULL || kwargs != NULL) && !_PySlp_HasThread(t)) {
+        /* Before anything changes: an orphan keeps its frames. */
+        PyErr_SetString(PyExc_RuntimeError, "tasklet has no thread");
+        return -1;
+    }
     if (t->parked) {
         /* A paused soft tasklet: its old frames go, no cleanup runs. */
         _PySlp_DropFrames(t);
@@ -112,10 +117,6 @@ _PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
                             "the tasklet was not bound to a function");
             return -1;
         }
-    }
-    if (!_PySlp_HasThread(t)) {
-        PyErr_SetString(PyExc_RuntimeError, "tasklet has no thread");
-        return -1;
     }
     PyObject *a = args ? PySequence_Tuple(args) : PyTuple_New(0);
     if (a == NULL) {

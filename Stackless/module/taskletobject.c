@@ -79,7 +79,7 @@ tasklet_setup(PyTaskletObject *t, PyObject *args, PyObject *kwds)
     if (_PySlp_CheckQueueChange(t->ts) < 0) {
         return NULL;
     }
-    if (t->alive) {
+    if (t->alive && _PySlp_HasThread(t)) {
         PyErr_SetString(PyExc_RuntimeError, "tasklet is alive");
         return NULL;
     }

@@ -421,5 +421,40 @@ class SubInterpreterSettingsTest(StacklessTestCase):
             'ImportError module stackless does not support loading in '
             'subinterpreters'])
 
+class OrphanRebindTest(StacklessTestCase):
+    """A failed bind() or setup() leaves an orphan as it was: it keeps
+    its frames and bind_thread() can still revive it."""
+
+    def test_failed_bind_keeps_frames(self):
+        out = self.run_script('''if 1:
+            import stackless, threading
+            log = []
+            def paused():
+                stackless.schedule_remove()
+                log.append('resumed')
+            box = []
+            def body():
+                t = stackless.tasklet(paused)()
+                t.run()
+                box.append(t)
+            th = threading.Thread(target=body)
+            th.start(); th.join()
+            t = box[0]
+            for attempt in (lambda: t.bind(len, ('ab',)),
+                            lambda: t.setup(1)):
+                try:
+                    attempt()
+                except RuntimeError as e:
+                    print(e)
+            print(t.thread_id, t.frame is not None)
+            t.bind_thread()
+            t.run()
+            print(log, t.alive)
+        ''', same_mode=False)
+        self.assertEqual(out, ['tasklet has no thread',
+                               'tasklet has no thread',
+                               '-1 True', "['resumed'] False"])
+
+
 if __name__ == '__main__':
     unittest.main()
