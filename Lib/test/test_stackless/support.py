@@ -71,11 +71,11 @@ def channel_queue(ch):
 
 
 def state(t):
-    """The life-cycle flags of the state table (spec section 4.1)."""
+    """The life-cycle flags of the state table (docs/reference.md section 5.1)."""
     return (t.alive, t.scheduled, t.paused, t.blocked, t.is_current)
 
 
-# Expected state() tuples, named as in the spec's state table.
+# Expected state() tuples, named as in the reference's state table.
 UNBOUND = BOUND = DEAD = (False, False, False, False, False)
 PAUSED = (True, False, True, False, False)
 RUNNABLE = (True, True, False, False, False)

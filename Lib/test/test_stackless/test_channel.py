@@ -1,7 +1,7 @@
 """The channel class: transfer, queueing, closing and who runs next.
 
-Spec: python-api.md section 6 (class channel), especially the table of
-section 6.3, which the WhoRunsNext tests check by logging events in order.
+Reference: docs/reference.md section 7 (class channel), especially the
+table of section 7.4, which the WhoRunsNext tests check by logging events in order.
 """
 
 import sys
@@ -537,7 +537,7 @@ class CloseTest(StacklessTestCase):
 
 
 class WhoRunsNextTest(StacklessTestCase):
-    """Spec section 6.3: log the order of events after a transfer."""
+    """Reference section 7.4: log the order of events after a transfer."""
 
     def scenario(self, op, preference=-1, schedule_all=0, in_tasklet=False):
         """P waits on the channel, X is runnable, the caller does op.

@@ -1,8 +1,8 @@
 """Errors: the message catalogue, deadlocks, unhandled exceptions, callbacks.
 
-Spec: python-api.md sections 15 (error catalogue; pickling, pre-emption and
-cross-thread entries excluded), 9 (blocking and deadlock), 8 (unhandled
-exceptions), 7 (callbacks and the error handler).
+Reference: docs/reference.md sections 16 (error catalogue; pickling,
+pre-emption and cross-thread entries excluded), 10 (blocking and
+deadlock), 9 (unhandled exceptions), 8 (callbacks and the error handler).
 """
 
 import sys
@@ -223,7 +223,7 @@ class CatalogueTest(StacklessTestCase):
 
 
 class DeadlockTest(StacklessTestCase):
-    """Spec section 9."""
+    """Reference section 10."""
 
     DEADLOCK = 'Deadlock: the last runnable tasklet cannot be blocked.'
 
@@ -364,7 +364,7 @@ class DeadlockTest(StacklessTestCase):
 
 
 class UnhandledExceptionTest(StacklessTestCase):
-    """Spec section 8."""
+    """Reference section 9."""
 
     @staticmethod
     def raiser(exc=ValueError, *args):
@@ -524,7 +524,7 @@ class ErrorHandlerTest(StacklessTestCase):
         self.assertEqual(len(calls), 1)
         exc_type, exc_value, current, saw_f = calls[0]
         self.assertIs(exc_type, ValueError)
-        if exc_value is not None:       # the spec allows None here
+        if exc_value is not None:       # the reference allows None here
             self.assertEqual(exc_value.args, ('handled',))
         # runs in the context of the dying tasklet
         self.assertIs(current, t)

@@ -712,7 +712,7 @@ class ThreadTest(StacklessTestCase):
         self.assertFalse(t.alive)
 
     @in_subprocess
-    # Cross-thread channel transfers and idle-waiting threads (spec §9
+    # Cross-thread channel transfers and idle-waiting threads (reference §10
     # rule 2, §11) are a later issue; until then both fail loudly, never
     # hang.  These two tests pin that down and will change with it.
 
@@ -819,7 +819,7 @@ class ThreadTest(StacklessTestCase):
 
     @in_subprocess
     def test_thread_end_orphans_tasklets_without_c_state(self):
-        # Spec section 11: when a thread ends, its suspended tasklets that
+        # Reference section 12.3: when a thread ends, its suspended tasklets that
         # have no C state (switched soft) are not killed: they become
         # orphans that keep their frames and can be revived with
         # bind_thread().  With soft switching off they have C state and

@@ -1,9 +1,9 @@
 """Object lifetime: garbage collection, finalisation, weak references,
 subclassing, and interpreter shutdown with live tasklets.
 
-Spec: python-api.md sections 3, 6 (GC, weakrefs, subclassing), 14
-(finalisation) and 11 (interpreter shutdown).  Project decision, beyond
-spec section 14: the finaliser of an unreachable suspended tasklet kills it
+Reference: docs/reference.md sections 4 and 7 (GC, weakrefs,
+subclassing), 15 (finalisation) and 12 (thread and interpreter end).
+Project decision (docs/architecture.md, D28): the finaliser of an unreachable suspended tasklet kills it
 whether it was switched soft (frames only) or hard (C state), so its
 cleanup code runs either way; at interpreter shutdown every suspended
 tasklet of the main thread that has begun running is killed, soft or hard.
@@ -410,7 +410,7 @@ class SubclassTest(StacklessTestCase):
 
 
 class ShutdownTest(StacklessTestCase):
-    """Interpreter shutdown with live tasklets (spec section 11)."""
+    """Interpreter shutdown with live tasklets (reference section 15.4)."""
 
     PRELUDE = '''
         import atexit, os, stackless

@@ -1,7 +1,7 @@
 """Module-level functions and attributes, and the scheduling order rules.
 
-Spec: python-api.md sections 1, 2 (module stackless), 5 (scheduling order,
-with the worked examples) and 10.1 (run() and its watchdog stack).
+Reference: docs/reference.md sections 1, 2 (module stackless), 6
+(scheduling order) and 11.1 (run() and its watchdog stack).
 """
 
 import builtins
@@ -791,7 +791,7 @@ class RunTest(StacklessTestCase):
 
 
 class OrderTest(StacklessTestCase):
-    """The table of spec section 5; rings are listed from current."""
+    """The table of reference section 6.2; rings are listed from current."""
 
     def test_worked_examples(self):
         log = []

@@ -1,7 +1,7 @@
 """Soft switching: which switches are soft, and that they deliver right.
 
-Spec: python-api.md section 12 (soft vs. hard switching), with 11 and 14
-for what soft switching changes at thread end and in the collector.
+Reference: docs/reference.md section 13 (soft vs. hard switching), with
+12 and 15 for what soft switching changes at thread end and in the collector.
 
 A tasklet suspended by a soft switch keeps only heap frames: while it is
 suspended its nesting_level is 0, it is restorable and it is not in
@@ -768,7 +768,7 @@ class HardCasesTest(SoftSwitchTestCase):
         # A tasklet started while soft switching is off runs its first
         # frame from C (the hard start); that C call stays below all its
         # frames, so it switches hard for the rest of its life even once
-        # soft switching is back on (spec section 12: soft switching
+        # soft switching is back on (reference section 13: soft switching
         # needs nesting level 0).
         old = stackless.enable_softswitch(False)
         self.addCleanup(stackless.enable_softswitch, old)
@@ -1320,7 +1320,7 @@ class IntrospectionTest(SoftSwitchTestCase):
 
 
 class BindTest(SoftSwitchTestCase):
-    """bind()/bind_thread() refuse only C state (spec sections 3, 12)."""
+    """bind()/bind_thread() refuse only C state (reference sections 4.3, 4.9)."""
 
     def paused(self, log):
         def body():
@@ -1344,7 +1344,7 @@ class BindTest(SoftSwitchTestCase):
             t.run()
             self.assertEqual(log, ['resumed', 'finally'])
             return
-        # no C state: the frames are simply released (spec section 14:
+        # no C state: the frames are simply released (reference section 15.3:
         # finally blocks do not run)
         self.assertIs(t.bind(None), t)
         self.assertIsNone(t.frame)

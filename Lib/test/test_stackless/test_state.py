@@ -1,6 +1,6 @@
 """Per-tasklet interpreter state.
 
-Spec: python-api.md section 13: exception state, trace and profile
+Reference: docs/reference.md section 14: exception state, trace and profile
 functions, recursion depth and (project decision) contextvars contexts.
 """
 

@@ -6,7 +6,7 @@ wait FIFO; a partner found at once is the head of the queue), whatever the
 preference settings, which only decide who runs next.  So the k-th send
 issued on a channel delivers to the k-th receive issued on it.
 
-The ring model: spec section 5, for operations issued by main on tasklets
+The ring model: docs/reference.md section 6, for operations issued by main on tasklets
 that loop forever logging their name and calling schedule().
 """
 
@@ -86,7 +86,7 @@ class ChannelStressTest(StacklessTestCase):
         try:
             stackless.run()
         except ValueError as e:
-            # Spec section 9, rule 1 (original quirk): the last runnable
+            # Reference section 10 (a quirk kept from the original): the last runnable
             # tasklet blocked in send_exception(), and its bomb was handed
             # to main's run() as well.  That was the last thing to happen.
             self.assertEqual(trace[-1], e.args[0] + ('send_exception',))

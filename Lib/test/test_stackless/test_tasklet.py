@@ -1,7 +1,7 @@
 """The tasklet class: construction, methods, attributes and life cycle.
 
-Spec: python-api.md sections 3 (class tasklet), 4 (life cycle) and the
-return value rules ("Semantics easiest to get wrong", item 9).
+Reference: docs/reference.md sections 4 (class tasklet), 5 (life cycle)
+and 1.4 (the value a switch returns).
 """
 
 import sys
@@ -42,7 +42,7 @@ def suspended_with_c_state(log=None):
     """Like suspended_tasklet(), but paused inside C code (a sort key).
 
     The switch is hard whatever the switching mode: the tasklet has C
-    state on its stack (spec section 12).
+    state on its stack (reference section 13).
     """
     def body():
         try:
@@ -672,7 +672,7 @@ class SwitchTest(StacklessTestCase):
 class KillTest(StacklessTestCase):
 
     def test_kill_never_run(self):
-        # spec section 5 worked example
+        # the ring of reference section 6.2
         log = []
         t = stackless.tasklet(log.append)('never')
         self.assertIsNone(t.kill())
@@ -1016,7 +1016,7 @@ class ThrowTest(StacklessTestCase):
 
     def test_throw_never_run(self):
         # the callable never runs; the tasklet ends with the exception,
-        # which is delivered to main (spec section 8)
+        # which is delivered to main (reference section 9.2)
         log = []
         t = stackless.tasklet(log.append)('called')
         with self.assertRaises(ValueError):
@@ -1286,7 +1286,7 @@ class BindThreadTest(StacklessTestCase):
 
 
 class LifeCycleTest(StacklessTestCase):
-    """Walk one tasklet through every state of spec section 4.1."""
+    """Walk one tasklet through every state of reference section 5.1."""
 
     def test_life_cycle(self):
         seen = []
@@ -1486,7 +1486,7 @@ class ReturnValueTest(StacklessTestCase):
         self.assertEqual(log, ['r', t, 'set by the resumer'])
 
     def test_bomb_in_tempval(self):
-        # spec section 2.7 example
+        # the bomb example of reference section 2.9
         log = []
 
         def worker():
