@@ -250,6 +250,7 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
             _PySlp_RingAppend(ts, next);
         }
     }
+    assert(next != t);
     if (_PySlp_PrepareStart(ts, next) < 0) {
         /* No memory for its C context: it stays runnable, and the
            innermost run() caller or main hears of it instead. */

@@ -15,6 +15,21 @@ _PySlp_InnermostWatchdog(PySlp_ThreadState *ts)
     return ts->main;
 }
 
+/* `t` leaves run() without coming back to it (its frames are dropped):
+   its entry on the watchdog stack goes, or the next tasklet to end with
+   an exception would be sent to it. */
+void
+_PySlp_ForgetWatchdog(PySlp_ThreadState *ts, PyTaskletObject *t)
+{
+    for (Py_ssize_t i = PyList_GET_SIZE(ts->watchdogs) - 1; i >= 0; i--) {
+        if (PyList_GET_ITEM(ts->watchdogs, i) == (PyObject *)t) {
+            PyObject *exc = PyErr_GetRaisedException();
+            (void)PyList_SetSlice(ts->watchdogs, i, i + 1, NULL);
+            PyErr_SetRaisedException(exc);
+        }
+    }
+}
+
 /* Who runs when the current tasklet leaves the ring without naming a
    successor: the next in the ring, else the innermost run() caller or
    main.  Sets *insert when that tasklet must be appended first.  Returns

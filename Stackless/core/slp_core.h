@@ -399,6 +399,16 @@ _PySlp_Hard(PyTaskletObject *t)
 #define PySlp_DISPATCH_NEXT 2   /* dying: the next runs in this context */
 
 int _PySlp_PrepareStart(PySlp_ThreadState *ts, PyTaskletObject *next);
+
+/* Whether `next`, its start prepared, runs under a dispatcher: it is
+   parked, or starts softly.  Otherwise it has a C context to resume.
+   Decided when the start is prepared, whatever changes after (a schedule
+   callback may turn soft switching off). */
+static inline int
+_PySlp_ResumesSoftly(PyTaskletObject *next)
+{
+    return next->parked || !next->has_cstack;
+}
 int _PySlp_PrepareSwitch(PySlp_ThreadState *ts, PyTaskletObject *next);
 size_t _PySlp_StackReserve(PySlp_ThreadState *ts);
 int _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
@@ -438,6 +448,7 @@ void _Py_NO_RETURN _PySlp_DispatchLoop(PySlp_ThreadState *ts);
 PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,
                                          int *insert);
 PyTaskletObject *_PySlp_InnermostWatchdog(PySlp_ThreadState *ts);
+void _PySlp_ForgetWatchdog(PySlp_ThreadState *ts, PyTaskletObject *t);
 PyObject *_PySlp_Schedule(PyObject *retval, int remove);
 PyObject *_PySlp_RunWatchdog(void);
 PyObject *_PySlp_RunOrSwitch(PyTaskletObject *t, int remove);

@@ -252,7 +252,7 @@ _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     if (next->in_ring) {
         ts->head = next;
     }
-    int hard_next = !next->parked && !_PySlp_SoftStartable(ts, next);
+    int hard_next = !_PySlp_ResumesSoftly(next);
     _PySlp_CStack *to = NULL;
     if (hard_next) {
         /* It loads its state itself once resumed (core/transfer.c). */

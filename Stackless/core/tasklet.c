@@ -96,7 +96,11 @@ _PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
         return -1;
     }
     if (t->parked) {
-        /* A paused soft tasklet: its old frames go, no cleanup runs. */
+        /* A paused soft tasklet: its old frames go, no cleanup runs; if
+           it was waiting in run(), it is no longer. */
+        if (_PySlp_HasThread(t)) {
+            _PySlp_ForgetWatchdog(t->ts, t);
+        }
         _PySlp_DropFrames(t);
         _PySlp_StateClear(t);
         t->alive = 0;

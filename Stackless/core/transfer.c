@@ -79,14 +79,6 @@ _PySlp_PrepareStart(PySlp_ThreadState *ts, PyTaskletObject *next)
     return 0;
 }
 
-/* Whether `next`, its start prepared, runs under a dispatcher: it is
-   parked, or starts softly.  Otherwise it has a C context to resume. */
-static inline int
-resumes_softly(PyTaskletObject *next)
-{
-    return next->parked || !next->has_cstack;
-}
-
 /* How much deeper than its caller a hard switch saves the C stack: the
    frames of the switch functions.  Reserving the caller's depth plus
    this makes the save itself allocation-free. */
@@ -128,7 +120,7 @@ _PySlp_PrepareSwitch(PySlp_ThreadState *ts, PyTaskletObject *next)
     if (h == NULL
         || _PySlp_ReserveCuts(prev, ts->tstate->current_frame) < 0
         || _PySlp_cstack_reserve(&h->cstack, _PySlp_StackReserve(ts)) < 0
-        || (resumes_softly(next)
+        || (_PySlp_ResumesSoftly(next)
             && _PySlp_cstack_reserve(&ts->dispatcher, 0) < 0)) {
         PyErr_NoMemory();
         return -1;
@@ -162,7 +154,7 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
     assert(prev != next);
     assert(tstate == _PyThreadState_GET());
     assert(how == PySlp_SWITCH_HARD || (how == PySlp_SWITCH_SOFT && !dying));
-    int soft_next = resumes_softly(next);
+    int soft_next = _PySlp_ResumesSoftly(next);
     assert(soft_next || next->hard != NULL);
     assert(dying || how == PySlp_SWITCH_SOFT || prev->hard != NULL);
 

@@ -456,5 +456,52 @@ class OrphanRebindTest(StacklessTestCase):
                                '-1 True', "['resumed'] False"])
 
 
+class FuzzFindingsTest(StacklessTestCase):
+    """What the fuzzer (fuzz.py) found, one test each."""
+
+    def test_rebound_while_in_run(self):
+        # A tasklet paused inside stackless.run() and rebound stayed on
+        # the watchdog stack: the next tasklet to end with an exception
+        # was sent to it, and when that was itself, the scheduler looped.
+        out = self.run_script('''if 1:
+            import stackless
+            def outer():
+                stackless.run()         # outer waits in run()
+            t = stackless.tasklet(outer)()
+            t.run()                     # run() finds nothing: main goes on
+            print(t.paused, t.restorable)
+            t.bind(lambda: 1 / 0, ())   # t leaves run() for good
+            try:
+                t.run()
+            except ZeroDivisionError:
+                print('delivered to main')
+            print(stackless.getruncount())
+        ''', same_mode=False)
+        self.assertEqual(out, ['True True', 'delivered to main', '1'])
+
+    def test_softswitch_off_in_schedule_callback(self):
+        # The callback runs after the switch was decided: the next
+        # tasklet was to start softly, and parking it with no C stack
+        # crashed when soft switching went off in between.
+        out = self.run_script('''if 1:
+            import stackless
+            def cb(prev, nxt):
+                stackless.enable_softswitch(False)
+            log = []
+            def f(i):
+                log.append(i)
+            def starter():
+                for i in range(3):
+                    stackless.tasklet(f)(i)
+                stackless.set_schedule_callback(cb)
+                stackless.schedule()
+            stackless.tasklet(starter)()
+            stackless.run()
+            stackless.set_schedule_callback(None)
+            print(log)
+        ''', same_mode=False)
+        self.assertEqual(out, ['[0, 1, 2]'])
+
+
 if __name__ == '__main__':
     unittest.main()
