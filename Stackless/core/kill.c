@@ -44,7 +44,7 @@ _PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
                         "thread are not supported yet");
         return NULL;
     }
-    if (_PySlp_CheckQueueChange(ts) < 0) {
+    if (_PySlp_CheckQueueChange(ts) < 0 || _PySlp_CheckNotChanging(t) < 0) {
         return NULL;
     }
     PyObject *bomb = _PySlp_MakeBomb(exc);

@@ -164,6 +164,9 @@ _PySlp_RunWatchdog(void)
 static int
 check_runnable(PyTaskletObject *t)
 {
+    if (_PySlp_CheckNotChanging(t) < 0) {
+        return -1;
+    }
     if (t->blocked) {
         PyErr_SetString(PyExc_RuntimeError,
                         "You cannot run a blocked tasklet");

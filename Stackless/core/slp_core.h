@@ -110,6 +110,7 @@ struct _PySlp_Tasklet {
     unsigned int block_trap:1;
     unsigned int in_ring:1;     /* linked into its thread's run queue */
     unsigned int exit_tried:1;  /* its thread ends: kill was tried */
+    unsigned int changing:1;    /* bind()/setup() under way: see below */
     PySlp_SavedState state;     /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
     PySlp_HardState *hard;      /* NULL until its first hard switch */
@@ -242,6 +243,22 @@ PyTaskletObject *_PySlp_TaskletNew(PyTypeObject *type,
                                    PySlp_ThreadState *ts);
 int _PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
                        PyObject *kwargs);
+int _PySlp_TaskletSetup(PyTaskletObject *t, PyObject *args,
+                        PyObject *kwargs);
+
+/* bind() and setup() run Python code on the way (finalisers of what they
+   drop, iterating the arguments): that code must not find the tasklet
+   half bound, so it may not change it meanwhile. */
+static inline int
+_PySlp_CheckNotChanging(PyTaskletObject *t)
+{
+    if (t->changing) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the tasklet is being bound and cannot change now");
+        return -1;
+    }
+    return 0;
+}
 int _PySlp_IsCurrent(PyTaskletObject *t);
 
 static inline int
@@ -299,17 +316,26 @@ _PySlp_CheckSwitch(PySlp_ThreadState *ts)
 /* The schedule callback runs in the middle of a switch whose two tasklets
    are chosen: moving either (removing the one about to run, waking the
    one leaving from the channel it just blocked on) would break the
-   switch, so while it runs every change of the queues is refused. */
+   switch, so while it runs every change of the queues is refused.  The
+   same holds while a soft switch waits for the eval loop to park the
+   frame (finalisers of values the switch dropped run then), and while a
+   tasklet ends. */
 static inline int
 _PySlp_CheckQueueChange(PySlp_ThreadState *ts)
 {
-    if (ts != NULL && (ts->in_schedule_cb || ts->queues_frozen)) {
+    if (ts == NULL) {
+        return 0;
+    }
+    if (ts->in_schedule_cb) {
         PyErr_SetString(PyExc_RuntimeError,
-                        ts->in_schedule_cb
-                        ? "cannot change the run queue or a channel inside "
-                          "the schedule callback"
-                        : "cannot change the run queue or a channel while "
-                          "a tasklet ends");
+                        "cannot change the run queue or a channel inside "
+                        "the schedule callback");
+        return -1;
+    }
+    if (ts->queues_frozen || ts->parking != NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot change the run queue or a channel while a "
+                        "switch is under way");
         return -1;
     }
     return 0;

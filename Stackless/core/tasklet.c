@@ -54,9 +54,9 @@ tasklet_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
    nor kwargs the tasklet keeps only its callable (bound, or unbound
    without one); else the call is set up (paused).  The frames of a paused
    soft tasklet are dropped without running code. */
-int
-_PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
-                   PyObject *kwargs)
+static int
+bind_now(PyTaskletObject *t, PyObject *func, PyObject *args,
+         PyObject *kwargs)
 {
     if (func == Py_None) {
         func = NULL;
@@ -145,6 +145,49 @@ _PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
     Py_XSETREF(t->kwargs, kw);
     Py_XSETREF(t->tempval, Py_NewRef(Py_None));
     t->alive = 1;
+    return 0;
+}
+
+int
+_PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
+                   PyObject *kwargs)
+{
+    if (_PySlp_CheckNotChanging(t) < 0) {
+        return -1;
+    }
+    t->changing = 1;
+    int rc = bind_now(t, func, args, kwargs);
+    t->changing = 0;
+    return rc;
+}
+
+/* setup(*args, **kwargs): bind the call and make the tasklet runnable in
+   its own thread. */
+int
+_PySlp_TaskletSetup(PyTaskletObject *t, PyObject *args, PyObject *kwargs)
+{
+    if (_PySlp_CheckNotChanging(t) < 0
+        || _PySlp_CheckQueueChange(t->ts) < 0) {
+        return -1;
+    }
+    if (t->alive && _PySlp_HasThread(t)) {
+        PyErr_SetString(PyExc_RuntimeError, "tasklet is alive");
+        return -1;
+    }
+    t->changing = 1;
+    int rc = bind_now(t, NULL, args, kwargs);
+    t->changing = 0;
+    if (rc < 0) {
+        return -1;
+    }
+    /* Code run while binding may have frozen the queues (a schedule
+       callback that switched here) or ended the thread. */
+    if (_PySlp_CheckQueueChange(t->ts) < 0) {
+        return -1;
+    }
+    if (!t->in_ring && _PySlp_HasThread(t)) {
+        _PySlp_RingAppend(t->ts, t);
+    }
     return 0;
 }
 

@@ -76,17 +76,9 @@ stackless_tasklet_bind_impl(PyTaskletObject *self, PyObject *func,
 static PyObject *
 tasklet_setup(PyTaskletObject *t, PyObject *args, PyObject *kwds)
 {
-    if (_PySlp_CheckQueueChange(t->ts) < 0) {
+    if (_PySlp_TaskletSetup(t, args, kwds) < 0) {
         return NULL;
     }
-    if (t->alive && _PySlp_HasThread(t)) {
-        PyErr_SetString(PyExc_RuntimeError, "tasklet is alive");
-        return NULL;
-    }
-    if (_PySlp_TaskletBind(t, NULL, args, kwds) < 0) {
-        return NULL;
-    }
-    _PySlp_RingAppend(t->ts, t);
     return Py_NewRef(t);
 }
 
@@ -143,7 +135,8 @@ stackless_tasklet_remove_impl(PyTaskletObject *self)
                         "The current tasklet cannot be removed.");
         return NULL;
     }
-    if (self->in_ring && _PySlp_CheckQueueChange(self->ts) < 0) {
+    if (self->in_ring && (_PySlp_CheckNotChanging(self) < 0
+                          || _PySlp_CheckQueueChange(self->ts) < 0)) {
         return NULL;
     }
     if (self->in_ring && self->ts != NULL) {
@@ -435,6 +428,9 @@ stackless_tasklet_bind_thread_impl(PyTaskletObject *self, PyObject *idobj)
     }
     if (id == -1 && t->ts != NULL && t->ts->tstate == _PyThreadState_GET()) {
         Py_RETURN_NONE;         /* already ours */
+    }
+    if (_PySlp_CheckNotChanging(t) < 0) {
+        return NULL;
     }
     if (t->in_ring) {
         PyErr_SetString(PyExc_RuntimeError,

@@ -22,11 +22,29 @@ when every seed ran clean.  test_fuzz.py runs it in child interpreters.
 
 import contextvars
 import gc
+import os
 import random
 import sys
 import time
 
 import stackless
+
+
+class Finalised:
+    """A value whose finaliser makes a random call."""
+
+    def __init__(self, fuzzer):
+        self.fuzzer = fuzzer
+        self.cycle = self if fuzzer.rng.random() < 0.3 else None
+
+    def __del__(self):
+        self.fuzzer.step(inside=False)
+
+
+class SubTasklet(stackless.tasklet):
+    def __init__(self, func=None, *args):
+        super().__init__(func)
+        self.extra = args
 
 
 class Fuzzer:
@@ -40,6 +58,7 @@ class Fuzzer:
         self.contexts = [contextvars.Context() for _ in range(2)]
         self.var = contextvars.ContextVar('fuzz')
         self.depth = 0          # nesting of callbacks calling fuzz ops
+        self.trace = bool(os.environ.get('STACKLESS_FUZZ_TRACE'))
 
     # -- objects to act on ---------------------------------------------
 
@@ -61,6 +80,10 @@ class Fuzzer:
             return stackless.bomb(ValueError, ValueError('fuzz bomb'))
         if r < 0.1:
             return self.some_tasklet()
+        if r < 0.2:
+            # Its finaliser runs wherever the last reference goes: in the
+            # middle of a switch, a callback, a collection.
+            return Finalised(self)
         return self.rng.randrange(100)
 
     def some_exception(self):
@@ -160,8 +183,15 @@ class Fuzzer:
             return
         self.ops += 1
         self.depth += 1
+        op = self.rng.choice(self.OPERATIONS)
+        if self.trace:
+            print('op', self.ops, self.depth, op.__name__,
+                  stackless.current is stackless.main, flush=True)
         try:
-            self.rng.choice(self.OPERATIONS)(self)
+            op(self)
+            if self.trace:
+                print('  done', op.__name__, stackless.current.scheduled,
+                      flush=True)
         except TaskletExit:
             if inside:
                 raise
@@ -312,6 +342,31 @@ class Fuzzer:
     def op_bind_thread(self):
         self.some_tasklet().bind_thread()
 
+    def op_subclass(self):
+        t = SubTasklet(self.body_soft, 1)
+        if self.rng.random() < 0.7:
+            t.setup(self.rng.randrange(1, 4))
+        self.tasklets.append(t)
+
+    def op_trace(self):
+        t = self.some_tasklet()
+        tracer = (lambda frame, event, arg: None) \
+            if self.rng.random() < 0.5 else None
+        if self.rng.random() < 0.5:
+            t.trace_function = tracer
+        else:
+            t.profile_function = tracer
+
+    def op_recursion(self):
+        def down(n):
+            if n:
+                return down(n - 1)
+            self.step(inside=True)
+        down(self.rng.randrange(50, 400))
+
+    def op_finaliser(self):
+        Finalised(self)         # dropped at once, or with its cycle
+
     OPERATIONS = [
         op_new, op_new, op_new, op_setup, op_bind, op_insert, op_remove,
         op_run, op_run, op_switch, op_kill, op_kill, op_throw,
@@ -320,7 +375,8 @@ class Fuzzer:
         op_send_exception, op_send_throw, op_send_sequence, op_iterate,
         op_close_open, op_channel_flags, op_tempval, op_callbacks,
         op_switch_trap, op_atomic, op_context, op_softswitch, op_gc,
-        op_drop, op_attributes, op_bind_thread,
+        op_drop, op_attributes, op_bind_thread, op_subclass, op_trace,
+        op_recursion, op_finaliser,
     ]
 
     # -- invariants -----------------------------------------------------
@@ -329,15 +385,17 @@ class Fuzzer:
         main = stackless.main
         assert stackless.current is main, stackless.current
         ring = [main]
+        seen = {id(main)}
         t = main.next
         while t is not main:
             assert t is not None, 'the run queue is not a ring'
+            assert id(t) not in seen, 'the run queue loops past main'
             assert t.alive, 'a dead tasklet in the run queue'
             assert t.thread_id == main.thread_id
             assert t.next.prev is t and t.prev.next is t
+            seen.add(id(t))
             ring.append(t)
             t = t.next
-            assert len(ring) < 10000, 'the run queue does not end'
         assert stackless.getruncount() == len(ring), (
             stackless.getruncount(), len(ring))
         for ch in self.channels:
@@ -369,6 +427,8 @@ class Fuzzer:
         stackless.set_channel_callback(None)
         stackless.set_error_handler(None)
         stackless.enable_softswitch(True)
+        sys.settrace(None)
+        sys.setprofile(None)
         for _ in range(3):
             for t in list(self.tasklets):
                 try:

@@ -503,5 +503,59 @@ class FuzzFindingsTest(StacklessTestCase):
         self.assertEqual(out, ['[0, 1, 2]'])
 
 
+    def test_finaliser_changes_tasklet_being_bound(self):
+        # bind() drops the old tempval; its finaliser set the same tasklet
+        # up in the middle of the bind, which went on as if nothing had
+        # happened (setup() likewise linked a tasklet into the run queue
+        # twice: a broken ring).
+        errors = []
+
+        class Reenter:
+            def __del__(self):
+                try:
+                    t.setup(1)
+                except RuntimeError as e:
+                    errors.append(str(e))
+
+        def f(*args):
+            pass
+        t = stackless.tasklet(f)
+        t.tempval = Reenter()
+        t.bind(f, ())
+        self.assertEqual(errors, ['the tasklet is being bound and cannot '
+                                  'change now'])
+        self.assertTrue(t.paused)
+        self.assertEqual(stackless.getruncount(), 1)
+        t.insert()
+        stackless.run()
+        self.assertFalse(t.alive)
+
+
+    def test_finaliser_in_parking_window(self):
+        # A soft switch drops the old tempval after deciding, before the
+        # eval loop parks the frame; its finaliser woke the tasklet that
+        # was parking from the channel it had just blocked on, leaving it
+        # both queued and running (a crash later, when it ended).
+        out, err = self.run_script('''if 1:
+            import stackless
+            ch = stackless.channel()
+            ch.preference = 1       # the sender goes on: no switch
+            class Wake:
+                def __del__(self):
+                    ch.send('from __del__')
+            def receiver():
+                stackless.current.tempval = Wake()
+                return ch.receive()
+            t = stackless.tasklet(receiver)()
+            stackless.run()
+            print(t.blocked, ch.balance)
+            ch.send('later')
+            stackless.run()
+            print(t.alive, ch.balance)
+        ''', same_mode=False, allow_stderr=True, return_stderr=True)
+        self.assertEqual(out, ['True -1', 'False 0'])
+        self.assertIn('while a switch is under way', err)
+
+
 if __name__ == '__main__':
     unittest.main()
