@@ -11,7 +11,7 @@ TOOLS := tools
 
 .PHONY: all run test deps src debug asan stock patches check-patches \
 	reset-src install dist parity bench bench-quick clean distclean \
-	test-variants clinic
+	test-variants clinic fuzz
 
 # Build the release interpreter; ./python runs it.
 all: deps
@@ -31,6 +31,11 @@ test: all
 # the AddressSanitizer build: what a change to Stackless/ must pass.
 test-variants: all debug asan
 	$(TOOLS)/test-variants.sh
+
+# The random fuzzer over many seeds on the release, debug and ASan builds
+# (make test runs a few; see tools/fuzz.sh for the knobs).
+fuzz: all debug asan
+	$(TOOLS)/fuzz.sh
 
 deps:
 	$(TOOLS)/install-deps.sh
