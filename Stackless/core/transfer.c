@@ -80,9 +80,9 @@ _PySlp_PrepareStart(PySlp_ThreadState *ts, PyTaskletObject *next)
 }
 
 /* How much deeper than its caller a hard switch saves the C stack: the
-   frames of the switch functions.  Reserving the caller's depth plus
-   this makes the save itself allocation-free. */
-#define SWITCH_STACK_MARGIN (16 * 1024)
+   frames of the switch functions, well under a kilobyte.  Reserving the
+   caller's depth plus this makes the save itself allocation-free. */
+#define SWITCH_STACK_MARGIN (4 * 1024)
 
 /* Bytes of C stack between the thread's tasklet base and here. */
 static Py_NO_INLINE size_t

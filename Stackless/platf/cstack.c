@@ -73,22 +73,40 @@ _PySlp_cstack_set_allocator(void *(*realloc_fn)(void *, size_t),
     copy_free = free_fn;
 }
 
+/* Room in cs->copy for `size` bytes, and `slack` more if it must grow:
+   a context that deepens a little at a time should not reallocate on
+   every switch. */
 static int
-reserve(_PySlp_CStack *cs, size_t size)
+reserve(_PySlp_CStack *cs, size_t size, size_t slack)
 {
     if (size <= cs->capacity) {
         return 0;
     }
-    /* Grow by half again: a context that deepens a little at a time
-       should not reallocate on every switch. */
-    size_t want = size + size / 2;
-    char *copy = copy_realloc(cs->copy, want);
+    char *copy = copy_realloc(cs->copy, size + slack);
     if (copy == NULL) {
         return -1;
     }
     cs->copy = copy;
-    cs->capacity = want;
+    cs->capacity = size + slack;
     return 0;
+}
+
+/* A suspended context may stay so for a long time (a server holds many
+   tasklets blocked with C state): its buffer keeps little more than what
+   it holds.  Switch paths reserve room before a switch (the context's
+   depth plus a margin), so the next switch grows it again if need be. */
+#define SLACK 256
+
+static void
+trim(_PySlp_CStack *cs, size_t size)
+{
+    if (cs->capacity > size + 4 * SLACK) {
+        char *copy = copy_realloc(cs->copy, size + SLACK);
+        if (copy != NULL) {         /* else keep the larger one */
+            cs->copy = copy;
+            cs->capacity = size + SLACK;
+        }
+    }
 }
 
 static void *
@@ -107,9 +125,10 @@ save_slice(void *sp, void *arg)
            chosen): nothing of it lies where others run then. */
         size_t size = (char *)sp < from->base
                       ? (size_t)(from->base - (char *)sp) : 0;
-        if (reserve(from, size) < 0) {
+        if (reserve(from, size, SLACK) < 0) {
             return NULL;
         }
+        trim(from, size);
         copy_bytes(from->copy, sp, size);
         from->sp = sp;
     }
@@ -145,7 +164,7 @@ start_context(void *record, void *arg)
 int
 _PySlp_cstack_reserve(_PySlp_CStack *cs, size_t size)
 {
-    return reserve(cs, size ? size : SLP_START_IMAGE_SIZE);
+    return reserve(cs, size ? size : SLP_START_IMAGE_SIZE, 0);
 }
 
 int
@@ -158,7 +177,7 @@ _PySlp_cstack_init(_PySlp_CStack *cs, void *base,
     /* A buffer left from an earlier use is reused. */
     cs->start = fn;
     cs->start_arg = arg;
-    if (reserve(cs, SLP_START_IMAGE_SIZE) < 0) {
+    if (reserve(cs, SLP_START_IMAGE_SIZE, 0) < 0) {
         return -1;
     }
     _PySlp_init_image(cs->copy, start_context, cs);

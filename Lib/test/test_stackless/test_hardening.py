@@ -456,6 +456,35 @@ class OrphanRebindTest(StacklessTestCase):
                                '-1 True', "['resumed'] False"])
 
 
+class TaskletsWithCStateTest(StacklessTestCase):
+    """Dropped tasklets blocked inside a C call stay listed in
+    uncollectables (D35); killing them from that list ends them, runs
+    their cleanup and frees their C stacks (user guide, "Tasklets that
+    keep C state")."""
+
+    def test_kill_from_uncollectables(self):
+        out = self.run_script('''if 1:
+            import gc, stackless
+            log = []
+            def worker(ch):
+                try:
+                    sorted([2, 1], key=lambda x: ch.receive())
+                finally:
+                    log.append(1)
+            for i in range(2000):
+                stackless.tasklet(worker)(stackless.channel())
+            stackless.run()
+            gc.collect()
+            print(len(stackless.uncollectables), len(log))
+            for t in stackless.uncollectables:
+                t.kill()
+            gc.collect()
+            print(len(stackless.uncollectables), len(log),
+                  stackless.getruncount())
+        ''')
+        self.assertEqual(out, ['2000 0', '0 2000 1'])
+
+
 class FuzzFindingsTest(StacklessTestCase):
     """What the fuzzer (fuzz.py) found, one test each."""
 
