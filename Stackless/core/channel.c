@@ -183,9 +183,9 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
     PyObject *old = cur->tempval, *old_next = NULL;
     cur->tempval = Py_NewRef(dir > 0 ? value : Py_None);
     if (insert && dir > 0 && PyBomb_CheckExact(value)) {
-        /* Original quirk: the waking watchdog gets the bomb of a tasklet
-           blocking in send_exception()/send_throw() (user guide,
-           "Deadlock"). */
+        /* A quirk kept from the original: the waking watchdog gets the
+           bomb of a tasklet blocking in send_exception()/send_throw()
+           (docs/reference.md §10, rule 2). */
         old_next = next->tempval;
         next->tempval = Py_NewRef(value);
     }

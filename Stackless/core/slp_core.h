@@ -199,7 +199,7 @@ _PySlp_TS(PyThreadState *tstate)
 }
 
 /* ------------------------------------------------------------------ */
-/* core/bomb.c: an exception in a bottle (user guide, "bomb") */
+/* core/bomb.c: an exception in a bottle (docs/reference.md §2.9) */
 
 extern PyTypeObject PySlpBomb_Type;
 #define PyBomb_CheckExact(op) Py_IS_TYPE(op, &PySlpBomb_Type)

@@ -1,6 +1,7 @@
 """Running out of memory in the middle of a switch: a MemoryError in the
 tasklet that switches, or the switch simply taken another way -- never a
-crash, an abort or a tasklet lost without a word (user guide, "Limits").
+crash, an abort or a tasklet lost without a word (user guide, "What is
+guaranteed").
 
 Each test runs a scenario in a child interpreter many times, making one
 allocation fail each time: the first run fails the first allocation after
