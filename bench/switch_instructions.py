@@ -12,6 +12,9 @@ out, and what is left is the cost of one operation, loop included.
   schedule   one stackless.schedule() switch in a ring of 100 tasklets
   spawn      create a tasklet, run it to its end, drop it
 
+The loops run inside functions, as in bench/workloads: module-level code
+would add a dict lookup for every name it touches.
+
 With --callgrind OP, the 2n run of that operation goes under callgrind
 instead and the functions that cost the most per operation are listed
 (the difference to the n run is not taken there: read it as a profile).
@@ -41,12 +44,13 @@ def echo(inbox, outbox):
         if value is None:
             return
         outbox.send(value)
-stackless.tasklet(echo)(inbox, outbox)
-send, receive = inbox.send, outbox.receive
-for i in range(n):
-    send(i)
-    receive()
-send(None)
+def main():
+    stackless.tasklet(echo)(inbox, outbox)
+    for i in range(n):
+        inbox.send(i)
+        outbox.receive()
+    inbox.send(None)
+main()
 """,
     "schedule": """
 import stackless, sys
@@ -65,11 +69,13 @@ import stackless, sys
 n = int(sys.argv[1])
 def work(x):
     pass
-tasklet, run = stackless.tasklet, stackless.run
-for i in range(n // 100):
-    for j in range(100):
-        tasklet(work)(j)
-    run()
+def main():
+    tasklet, run = stackless.tasklet, stackless.run
+    for i in range(n // 100):
+        for j in range(100):
+            tasklet(work)(j)
+        run()
+main()
 """,
 }
 

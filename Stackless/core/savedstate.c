@@ -64,17 +64,16 @@ _PySlp_StateInit(PyTaskletObject *t, PySlp_ThreadState *ts)
     s->c_recursion_remaining = ts ? ts->c_remaining_base : 0;
 }
 
-/* Whether a tracer or profiler is involved in a switch: the thread's now,
-   or the one the tasklet had when it was suspended.  Asked once per save
-   and once per load; almost always false, and then the switch moves no
-   tracer reference and instruments nothing. */
+/* Whether the thread has a tracer or profiler now.  Almost always not,
+   and then a switch moves no tracer reference and instruments nothing.
+   (A tasklet's own saved tracers are marked by t->saved_tracers: while it
+   runs, its saved fields are empty -- loading consumed them.) */
 static inline int
-tracers_involved(PyThreadState *tstate, PySlp_SavedState *s)
+thread_traced(PyThreadState *tstate)
 {
-    return tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL
-           || tstate->c_traceobj != NULL || tstate->c_profileobj != NULL
-           || s->c_tracefunc != NULL || s->c_profilefunc != NULL
-           || s->c_traceobj != NULL || s->c_profileobj != NULL;
+    return ((uintptr_t)tstate->c_tracefunc | (uintptr_t)tstate->c_profilefunc
+            | (uintptr_t)tstate->c_traceobj
+            | (uintptr_t)tstate->c_profileobj) != 0;
 }
 
 /* The current tasklet `t` is being suspended: its fields go from the
@@ -96,13 +95,14 @@ _PySlp_StateSave(PyThreadState *tstate, PyTaskletObject *t)
         &tstate->interp->ceval.instrumentation_version);
     s->context = tstate->context;       /* the reference moves */
     tstate->context = NULL;
-    if (tracers_involved(tstate, s)) {
+    if (thread_traced(tstate)) {
         /* The tasklet keeps references to its tracers; the thread keeps
            its own until the next tasklet's replace them. */
         s->c_tracefunc = tstate->c_tracefunc;
         s->c_profilefunc = tstate->c_profilefunc;
         Py_XSETREF(s->c_traceobj, Py_XNewRef(tstate->c_traceobj));
         Py_XSETREF(s->c_profileobj, Py_XNewRef(tstate->c_profileobj));
+        t->saved_tracers = 1;
     }
     if (t->base_frame == NULL || t->base_frame->previous != NULL) {
         /* Run by a C-level loop: the chain holds entry frames. */
@@ -212,11 +212,12 @@ _PySlp_StateLoad(PySlp_ThreadState *ts, PyTaskletObject *t)
     tstate->context = s->context;
     s->context = NULL;
     Py_XDECREF(old);
-    if (tracers_involved(tstate, s)
+    if (t->saved_tracers || thread_traced(tstate)
         || s->instr_version != _Py_atomic_load_uintptr_relaxed(
                &tstate->interp->ceval.instrumentation_version)) {
         /* Setting a tracer may run audit hooks: no switching meanwhile. */
         ts->no_switch++;
+        t->saved_tracers = 0;
         load_tracers(tstate, s);
         reinstrument(tstate, s->instr_version);
         ts->no_switch--;
@@ -245,6 +246,7 @@ _PySlp_StateClear(PyTaskletObject *t)
     Py_CLEAR(s->c_profileobj);
     s->c_tracefunc = NULL;
     s->c_profilefunc = NULL;
+    t->saved_tracers = 0;
     Py_CLEAR(t->exc_state.exc_value);
     s->exc_info = &t->exc_state;
     if (t->hard != NULL) {

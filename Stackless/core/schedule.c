@@ -74,7 +74,9 @@ _PySlp_Schedule(PyObject *retval, int remove)
         retval = (PyObject *)cur;
     }
     if (!remove) {
-        next = cur->next;
+        /* Not in the ring: only while a switch is under way, which the
+           switch guards refuse below. */
+        next = cur->in_ring ? cur->next : ts->main;
     }
     else {
         next = _PySlp_NextAfterLeaving(ts, &insert);

@@ -111,6 +111,7 @@ struct _PySlp_Tasklet {
     unsigned int in_ring:1;     /* linked into its thread's run queue */
     unsigned int exit_tried:1;  /* its thread ends: kill was tried */
     unsigned int changing:1;    /* bind()/setup() under way: see below */
+    unsigned int saved_tracers:1;   /* state holds tracers to load */
     PySlp_SavedState state;     /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
     PySlp_HardState *hard;      /* NULL until its first hard switch */
@@ -419,6 +420,13 @@ _PySlp_Hard(PyTaskletObject *t)
     return t->hard;
 }
 
+/* core/softswitch.c, needed inline here: the placeholder result of a
+   stackless call whose switch is soft, and whether it may be. */
+extern PyTypeObject _PySlp_UnwindType;
+extern PyObject _PySlp_UnwindToken;
+#define PySlp_UNWIND (&_PySlp_UnwindToken)
+int _PySlp_CanPark(PySlp_ThreadState *ts);
+
 /* How a prepared switch goes, and the results of _PySlp_Transfer(). */
 #define PySlp_SWITCH_HARD   0   /* the C stack is saved; resumed later */
 #define PySlp_SWITCH_SOFT   1   /* parks: return PySlp_UNWIND at once */
@@ -435,24 +443,77 @@ _PySlp_ResumesSoftly(PyTaskletObject *next)
 {
     return next->parked || !next->has_cstack;
 }
-int _PySlp_PrepareSwitch(PySlp_ThreadState *ts, PyTaskletObject *next);
+
+int _PySlp_PrepareSwitchSlow(PySlp_ThreadState *ts, PyTaskletObject *next);
 size_t _PySlp_StackReserve(PySlp_ThreadState *ts);
 int _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
                     int dying, PySlp_ResumeHook hook);
-PyObject *_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next,
-                              int how, PySlp_ResumeHook hook);
-PyObject *_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next,
-                          int how);
-void _PySlp_PostSwitch(PySlp_ThreadState *ts);
+void _PySlp_PostSwitchDead(PySlp_ThreadState *ts);
 PyObject *_PySlp_TakeTempval(PyTaskletObject *t);
+
+/* Everything a switch from the current tasklet to `next` needs, checked
+   and allocated before the caller changes any queue (D32): the switch
+   guards, whether it is soft, the memory a hard switch uses.  Once this
+   succeeded the switch cannot fail.  Returns PySlp_SWITCH_HARD or
+   PySlp_SWITCH_SOFT for _PySlp_SwitchTo(); -1 with an exception set.
+   The common case -- a parked tasklet next, the current one parking --
+   stays inline. */
+static inline int
+_PySlp_PrepareSwitch(PySlp_ThreadState *ts, PyTaskletObject *next)
+{
+    if (_PySlp_WhyNoSwitch(ts) == NULL && next->parked
+        && _PySlp_CanPark(ts)) {
+        return PySlp_SWITCH_SOFT;
+    }
+    return _PySlp_PrepareSwitchSlow(ts, next);
+}
+
+/* Runs right after every switch, in the tasklet that now runs: drops the
+   thread state's reference to the one that ran before, and its frames
+   and C stack if it finished. */
+static inline void
+_PySlp_PostSwitch(PySlp_ThreadState *ts)
+{
+    if (ts->post_switch_dead) {
+        _PySlp_PostSwitchDead(ts);
+        return;
+    }
+    PyObject *prev = ts->post_switch;
+    ts->post_switch = NULL;
+    Py_XDECREF(prev);
+}
+
+/* Switch to `next` (the caller prepared the switch, `how`, and arranged
+   the queues) and return what the current tasklet is resumed with, passed
+   through `hook` if there is one; or PySlp_UNWIND, which the caller
+   returns at once: the switch is soft, the hook runs on resumption. */
+static inline PyObject *
+_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
+                    PySlp_ResumeHook hook)
+{
+    PyTaskletObject *cur = ts->current;
+    if (next != cur) {
+        int rc = _PySlp_Transfer(ts, next, how, 0, hook);
+        if (rc == PySlp_SWITCH_SOFT) {
+            return PySlp_UNWIND;
+        }
+        if (rc < 0) {
+            return NULL;
+        }
+    }
+    PyObject *r = _PySlp_TakeTempval(cur);
+    return hook != NULL ? hook(ts, cur, r) : r;
+}
+
+static inline PyObject *
+_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next, int how)
+{
+    return _PySlp_SwitchToThen(ts, next, how, NULL);
+}
 
 /* ------------------------------------------------------------------ */
 /* core/softswitch.c: parking frames instead of copying C stacks */
 
-extern PyTypeObject _PySlp_UnwindType;
-extern PyObject _PySlp_UnwindToken;
-#define PySlp_UNWIND (&_PySlp_UnwindToken)
-int _PySlp_CanPark(PySlp_ThreadState *ts);
 int _PySlp_SoftStartable(PySlp_ThreadState *ts, PyTaskletObject *t);
 int _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame);
 int _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry);

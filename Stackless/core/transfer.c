@@ -12,25 +12,20 @@
 #include "slp_core.h"
 #include "pycore_ceval.h"         // _Py_set_eval_breaker_bit()
 
-/* Runs right after every switch, in the tasklet that now runs: drops the
-   thread state's reference to the one that ran before, and its frames
-   and C stack if it finished. */
+/* _PySlp_PostSwitch() when the tasklet that ran before has finished:
+   its frames and C stack go too. */
 void
-_PySlp_PostSwitch(PySlp_ThreadState *ts)
+_PySlp_PostSwitchDead(PySlp_ThreadState *ts)
 {
-    PyObject *prev = ts->post_switch;
-    int dead = ts->post_switch_dead;
+    PyTaskletObject *t = (PyTaskletObject *)ts->post_switch;
     ts->post_switch = NULL;
     ts->post_switch_dead = 0;
-    if (dead) {
-        PyTaskletObject *t = (PyTaskletObject *)prev;
-        _PySlp_StateClear(t);
-        if (t->hard != NULL) {
-            _PySlp_cstack_clear(&t->hard->cstack);
-        }
-        t->has_cstack = 0;
+    _PySlp_StateClear(t);
+    if (t->hard != NULL) {
+        _PySlp_cstack_clear(&t->hard->cstack);
     }
-    Py_XDECREF(prev);
+    t->has_cstack = 0;
+    Py_DECREF(t);
 }
 
 /* Keep the stack top noted by the stackless function being called
@@ -105,7 +100,7 @@ _PySlp_StackReserve(PySlp_ThreadState *ts)
    (docs/architecture.md, D32).  Returns PySlp_SWITCH_HARD or
    PySlp_SWITCH_SOFT, for _PySlp_SwitchTo(); -1 with an exception set. */
 int
-_PySlp_PrepareSwitch(PySlp_ThreadState *ts, PyTaskletObject *next)
+_PySlp_PrepareSwitchSlow(PySlp_ThreadState *ts, PyTaskletObject *next)
 {
     if (_PySlp_CheckSwitch(ts) < 0 || _PySlp_PrepareStart(ts, next) < 0) {
         return -1;
@@ -245,32 +240,4 @@ _PySlp_TakeTempval(PyTaskletObject *t)
         return NULL;
     }
     return v ? v : Py_NewRef(Py_None);
-}
-
-/* Switch to `next` (the caller prepared the switch, `how`, and arranged
-   the queues) and return what the current tasklet is resumed with, passed
-   through `hook` if there is one; or PySlp_UNWIND, which the caller
-   returns at once: the switch is soft, the hook runs on resumption. */
-PyObject *
-_PySlp_SwitchToThen(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
-                    PySlp_ResumeHook hook)
-{
-    PyTaskletObject *cur = ts->current;
-    if (next != cur) {
-        int rc = _PySlp_Transfer(ts, next, how, 0, hook);
-        if (rc < 0) {
-            return NULL;
-        }
-        if (rc == PySlp_SWITCH_SOFT) {
-            return PySlp_UNWIND;
-        }
-    }
-    PyObject *r = _PySlp_TakeTempval(cur);
-    return hook != NULL ? hook(ts, cur, r) : r;
-}
-
-PyObject *
-_PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next, int how)
-{
-    return _PySlp_SwitchToThen(ts, next, how, NULL);
 }

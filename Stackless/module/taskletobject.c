@@ -869,6 +869,7 @@ set_tasklet_tracer(PyTaskletObject *t, PyObject *v, int profile)
         t->state.c_tracefunc = tstate->c_tracefunc;
         Py_XSETREF(t->state.c_traceobj, Py_XNewRef(tstate->c_traceobj));
     }
+    t->saved_tracers = 1;     /* loaded when it resumes */
     int rc = profile ? _PyEval_SetProfile(tstate, own_func, own_obj)
                      : _PyEval_SetTrace(tstate, own_func, own_obj);
     Py_XDECREF(own_obj);
