@@ -15,9 +15,9 @@ out, and what is left is the cost of one operation, loop included.
 The loops run inside functions, as in bench/workloads: module-level code
 would add a dict lookup for every name it touches.
 
-With --callgrind OP, the 2n run of that operation goes under callgrind
-instead and the functions that cost the most per operation are listed
-(the difference to the n run is not taken there: read it as a profile).
+With --callgrind OP, both runs of that operation go under callgrind
+instead, and the functions are listed by their instructions per operation
+(the difference of the two runs, function by function).
 
 Usage: bench/switch_instructions.py [--python P] [--n N] [--json FILE]
 Output lines: "OPS <op> instructions=<per op>".
@@ -103,6 +103,24 @@ def run_counted(python, program, n, tool="cachegrind", outfile=None):
     return int(match.group(1).replace(",", ""))
 
 
+def read_profile(path):
+    """Exclusive instructions per function (file:function) of a callgrind
+    output file."""
+    report = subprocess.run(
+        ["callgrind_annotate", "--inclusive=no", "--auto=no",
+         "--threshold=100", path],
+        capture_output=True, text=True).stdout
+    costs = {}
+    for line in report.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(\S.*)", line)
+        if m and ":" in m.group(2) and "PROGRAM TOTALS" not in line:
+            name = re.sub(r"\s*\[.*\]$", "", m.group(2))
+            name = re.sub(r"'\d+", "", name)     # recursion levels
+            costs[name] = costs.get(name, 0) + int(
+                m.group(1).replace(",", ""))
+    return costs
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -115,19 +133,24 @@ def main():
     args = parser.parse_args()
 
     if args.callgrind:
-        out = os.path.join(tempfile.gettempdir(), "switch.callgrind")
-        run_counted(args.python, PROGRAMS[args.callgrind], 2 * args.n,
-                    "callgrind", out)
-        report = subprocess.run(
-            ["callgrind_annotate", "--inclusive=no", out],
-            capture_output=True, text=True).stdout
-        per_op = 2 * args.n
-        for line in report.splitlines():
-            m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)", line)
-            if m:
-                cost = int(m.group(1).replace(",", ""))
-                if cost >= per_op:
-                    print("%8.1f  %s" % (cost / per_op, m.group(2)))
+        # Profile the n and the 2n run, and take the difference function
+        # by function: start-up cancels out as it does for the totals.
+        profiles = []
+        for n in (args.n, 2 * args.n):
+            out = os.path.join(tempfile.gettempdir(), "switch.callgrind")
+            run_counted(args.python, PROGRAMS[args.callgrind], n,
+                        "callgrind", out)
+            profiles.append(read_profile(out))
+            os.unlink(out)
+        small, large = profiles
+        rows = []
+        for name, cost in large.items():
+            per_op = (cost - small.get(name, 0)) / args.n
+            if per_op >= 1:
+                rows.append((per_op, name))
+        for per_op, name in sorted(rows, reverse=True):
+            print("%8.1f  %s" % (per_op, name))
+        print("%8.1f  total of the rows above" % sum(r[0] for r in rows))
         return
 
     results = {}

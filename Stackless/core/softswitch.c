@@ -74,12 +74,15 @@ PyObject _PySlp_UnwindToken = _PyObject_HEAD_INIT(&_PySlp_UnwindType);
 static int
 is_stackless_function(PyObject *callable, void *cfunc)
 {
+    /* Exact type tests first: the subtype walk of PyCFunction_Check()
+       costs more than the rest of this function. */
     PyMethodDef *ml = NULL;
-    if (PyCFunction_Check(callable)) {
-        ml = ((PyCFunctionObject *)callable)->m_ml;
-    }
-    else if (Py_IS_TYPE(callable, &PyMethodDescr_Type)) {
+    if (Py_IS_TYPE(callable, &PyMethodDescr_Type)) {
         ml = ((PyMethodDescrObject *)callable)->d_method;
+    }
+    else if (Py_IS_TYPE(callable, &PyCFunction_Type)
+             || PyCFunction_Check(callable)) {
+        ml = ((PyCFunctionObject *)callable)->m_ml;
     }
     return ml != NULL && (void *)ml->ml_meth == cfunc;
 }
