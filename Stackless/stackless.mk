@@ -8,8 +8,10 @@ STACKLESS_OBJS = \
 		Stackless/core/bomb.o \
 		Stackless/core/callbacks.o \
 		Stackless/core/channel.o \
+		Stackless/core/codecheck.o \
 		Stackless/core/datastack.o \
 		Stackless/core/frames.o \
+		Stackless/core/framestate.o \
 		Stackless/core/kill.o \
 		Stackless/core/lifecycle.o \
 		Stackless/core/ring.o \
@@ -22,6 +24,7 @@ STACKLESS_OBJS = \
 		Stackless/core/transfer.o \
 		Stackless/module/channelobject.o \
 		Stackless/module/exceptionargs.o \
+		Stackless/module/pickling.o \
 		Stackless/module/stacklessmodule.o \
 		Stackless/module/taskletobject.o \
 		Stackless/platf/cstack.o \

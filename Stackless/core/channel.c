@@ -51,6 +51,26 @@ _PySlp_ChannelRemove(PyChannelObject *ch, PyTaskletObject *t)
     Py_DECREF(own);
 }
 
+/* A channel being unpickled lists its blocked tasklets, which may still be
+   blank (their state comes later) or already rebuilt, paused.  Only a
+   tasklet that is nowhere else may join its queue. */
+int
+_PySlp_ChannelRestoreBlocked(PyChannelObject *ch, PyTaskletObject *t,
+                             int dir)
+{
+    if (t->blocked || t->in_ring || t->is_main || t->next != NULL
+        || t->prev != NULL || _PySlp_IsCurrent(t)
+        || t->ts != _PySlp_TS(_PyThreadState_GET())
+        || (t->alive && !t->parked)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "the channel state lists a tasklet that cannot "
+                        "block on it");
+        return -1;
+    }
+    queue_append(ch, t, dir);
+    return 0;
+}
+
 /* A channel that goes away unblocks its tasklets: they become paused. */
 void
 _PySlp_ChannelClear(PyChannelObject *ch)

@@ -26,6 +26,7 @@ settings_destroy(PyObject *capsule)
     Py_CLEAR(s->schedule_callback);
     Py_CLEAR(s->channel_callback);
     Py_CLEAR(s->error_handler);
+    Py_CLEAR(s->reduce_frame);
     PyMem_Free(s);
 }
 

@@ -152,6 +152,8 @@ typedef struct {
     PyObject *error_handler;
     int softswitch;
     long pickle_flags_default;
+    Py_ssize_t code_extra_index;    /* co_extra slot + 1 (codecheck.c) */
+    PyObject *reduce_frame;     /* _wrap.set_reduce_frame() */
 } PySlp_Settings;
 
 struct _PySlp_ThreadState {
@@ -568,8 +570,78 @@ _PySlp_RunDeferredKills(PySlp_ThreadState *ts)
 
 void _PySlp_ChannelRemove(PyChannelObject *ch, PyTaskletObject *t);
 void _PySlp_ChannelClear(PyChannelObject *ch);
+int _PySlp_ChannelRestoreBlocked(PyChannelObject *ch, PyTaskletObject *t,
+                                 int dir);
 PyObject *_PySlp_ChannelAction(PyChannelObject *ch, int dir,
                                PyObject *value);
+
+/* ------------------------------------------------------------------ */
+/* core/codecheck.c: what bytecode guarantees at each instruction (D38) */
+
+/* Kinds of value a stack slot may hold: a set of these bits. */
+#define PySlp_S_NULL    0x0001
+#define PySlp_S_OBJ     0x0002  /* any object */
+#define PySlp_S_ITER    0x0004  /* has tp_iternext */
+#define PySlp_S_EXC     0x0008  /* exception instance */
+#define PySlp_S_NONE    0x0010
+#define PySlp_S_LASTI   0x0020  /* int: an instruction offset */
+#define PySlp_S_LIST    0x0040
+#define PySlp_S_DICT    0x0080
+#define PySlp_S_SET     0x0100
+#define PySlp_S_STR     0x0200
+#define PySlp_S_TUPLE   0x0400
+#define PySlp_S_CODE    0x0800
+#define PySlp_S_FUNC    0x1000
+#define PySlp_S_CELL    0x2000
+#define PySlp_S_CELLS   0x4000  /* tuple of cells: a closure */
+
+/* States a local may be in: a set of these bits. */
+#define PySlp_L_NULL    0x01
+#define PySlp_L_OBJ     0x02
+#define PySlp_L_CELL    0x04
+
+/* The state before an instruction where a frame can be suspended. */
+typedef struct {
+    int offset;                 /* code unit of its op */
+    int op, arg;                /* unspecialised, argument extended */
+    int depth;                  /* value stack depth before it */
+    uint16_t *stack;            /* depth kinds, bottom first */
+    uint8_t *locals;            /* co_nlocalsplus states */
+} PySlp_CodePoint;
+
+typedef struct _PySlp_CodeInfo PySlp_CodeInfo;
+
+/* The checked code's states (cached on it), or NULL with ValueError if
+   the bytecode is unsafe to run. */
+const PySlp_CodeInfo *_PySlp_CodeCheck(PyCodeObject *co);
+const PySlp_CodePoint *_PySlp_CodePointAt(const PySlp_CodeInfo *info,
+                                          Py_ssize_t offset);
+int _PySlp_CodeIsInstruction(const PySlp_CodeInfo *info, Py_ssize_t offset);
+int _PySlp_ValueHasKind(const PySlp_CodeInfo *info, PyObject *v,
+                        uint16_t kinds);
+
+/* ------------------------------------------------------------------ */
+/* core/framestate.c: a suspended tasklet's frames as data, and back */
+
+#define PySlp_FRAME_INVALID 0   /* inspection only: cannot run again */
+#define PySlp_FRAME_CALL    1   /* suspended in a call */
+
+/* A frame state checked against its code (borrowed references). */
+typedef struct {
+    int kind;
+    PyObject *func;
+    PyCodeObject *code;
+    PyObject *values;
+    PyObject *nulls;
+    Py_ssize_t nvalues;
+    int offset;
+    int return_offset;
+} PySlp_FrameSpec;
+
+PyObject *_PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top);
+int _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec);
+PyObject *_PySlp_TaskletGetFrames(PyTaskletObject *t);
+int _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states);
 
 /* ------------------------------------------------------------------ */
 /* core/datastack.c */

@@ -200,16 +200,14 @@ channel_iternext(PyChannelObject *ch)
 /*[clinic input]
 stackless.channel.__reduce__
 
-Pickling support (not implemented yet).
+Return (type, (), (balance, flags, blocked tasklets)) for pickle.
 [clinic start generated code]*/
 
 static PyObject *
 stackless_channel___reduce___impl(PyChannelObject *self)
-/*[clinic end generated code: output=1b1e37b9c09cb32d input=d45fff5e1c51e522]*/
+/*[clinic end generated code: output=1b1e37b9c09cb32d input=d99b1959373b7bb4]*/
 {
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "pickling channels is not implemented yet");
-    return NULL;
+    return _PySlp_ChannelReduce(self);
 }
 
 /*[clinic input]
@@ -218,12 +216,12 @@ stackless.channel.__reduce_ex__
     protocol: object
     /
 
-Pickling support (not implemented yet).
+Return the same as __reduce__(); the protocol is ignored.
 [clinic start generated code]*/
 
 static PyObject *
 stackless_channel___reduce_ex__(PyChannelObject *self, PyObject *protocol)
-/*[clinic end generated code: output=6b3f5029a38e7304 input=e423f8999d3f646c]*/
+/*[clinic end generated code: output=6b3f5029a38e7304 input=45743f84f4d5fc77]*/
 {
     return stackless_channel___reduce___impl(self);
 }
@@ -234,14 +232,14 @@ stackless.channel.__setstate__
     state: object
     /
 
-Unpickling support (not implemented yet).
+Restore a pickled channel and block its tasklets on it again.
 [clinic start generated code]*/
 
 static PyObject *
 stackless_channel___setstate__(PyChannelObject *self, PyObject *state)
-/*[clinic end generated code: output=c477045b1cab88ad input=20de2b9d30726a21]*/
+/*[clinic end generated code: output=c477045b1cab88ad input=15e25cb951bc9e28]*/
 {
-    return stackless_channel___reduce___impl(self);
+    return _PySlp_ChannelSetState(self, state);
 }
 
 /* ------------------------------------------------------------------ */

@@ -21,4 +21,11 @@ PyObject *_PySlp_MakeException(PyObject *type, PyObject *value,
 PyObject *_PySlp_MakeExceptionFromArgs(PyObject *args, const char *who,
                                        const char *what);
 
+/* module/pickling.c: reducers and the stackless._wrap helpers */
+PyObject *_PySlp_TaskletReduce(PyTaskletObject *t);
+PyObject *_PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state);
+PyObject *_PySlp_ChannelReduce(PyChannelObject *ch);
+PyObject *_PySlp_ChannelSetState(PyChannelObject *ch, PyObject *state);
+int _PySlp_AddWrapModule(PyObject *stackless);
+
 #endif /* SLP_MODULE_H */

@@ -823,6 +823,9 @@ stackless_exec(PyObject *m)
     }
     Py_SET_TYPE(m, &StacklessModule_Type);
 
+    if (_PySlp_AddWrapModule(m) < 0) {
+        return -1;
+    }
     if (PyModule_AddType(m, &PySlpTasklet_Type) < 0
         || PyModule_AddType(m, &PySlpChannel_Type) < 0
         || PyModule_AddType(m, &PySlpBomb_Type) < 0

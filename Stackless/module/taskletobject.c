@@ -571,27 +571,19 @@ PyDoc_STRVAR(tasklet_context_run__doc__,
 "Call callable(*args, **kwargs) in the tasklet's context.");
 
 /* ------------------------------------------------------------------ */
-/* Pickling arrives with its own issue. */
+/* Pickling (module/pickling.c) */
 
 /*[clinic input]
 stackless.tasklet.__reduce__
 
-Pickling support (not implemented yet).
+Return (type, (), state) for pickle; not for the current tasklet.
 [clinic start generated code]*/
 
 static PyObject *
 stackless_tasklet___reduce___impl(PyTaskletObject *self)
-/*[clinic end generated code: output=b6a417664c9b2802 input=e09943e530a151d1]*/
+/*[clinic end generated code: output=b6a417664c9b2802 input=67ebe02ab53465f1]*/
 {
-    if (_PySlp_IsCurrent(self)) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "You cannot __reduce__ the tasklet which is "
-                        "current.");
-        return NULL;
-    }
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "pickling tasklets is not implemented yet");
-    return NULL;
+    return _PySlp_TaskletReduce(self);
 }
 
 /*[clinic input]
@@ -600,12 +592,12 @@ stackless.tasklet.__reduce_ex__
     protocol: object
     /
 
-Pickling support (not implemented yet).
+Return the same as __reduce__(); the protocol is ignored.
 [clinic start generated code]*/
 
 static PyObject *
 stackless_tasklet___reduce_ex__(PyTaskletObject *self, PyObject *protocol)
-/*[clinic end generated code: output=9f2547fe02cd2d07 input=e696544dbdec63a0]*/
+/*[clinic end generated code: output=9f2547fe02cd2d07 input=303b6ed03764c8a8]*/
 {
     return stackless_tasklet___reduce___impl(self);
 }
@@ -616,16 +608,14 @@ stackless.tasklet.__setstate__
     state: object
     /
 
-Unpickling support (not implemented yet).
+Rebuild a new tasklet from a pickled state; it is left paused.
 [clinic start generated code]*/
 
 static PyObject *
 stackless_tasklet___setstate__(PyTaskletObject *self, PyObject *state)
-/*[clinic end generated code: output=9008b0833d405c82 input=f3975313ee1f5dae]*/
+/*[clinic end generated code: output=9008b0833d405c82 input=2199b2e1c0cc7bff]*/
 {
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "unpickling tasklets is not implemented yet");
-    return NULL;
+    return _PySlp_TaskletSetState(self, state);
 }
 
 /* ------------------------------------------------------------------ */

@@ -143,7 +143,7 @@ PyDoc_STRVAR(stackless_channel___reduce____doc__,
 "__reduce__($self, /)\n"
 "--\n"
 "\n"
-"Pickling support (not implemented yet).");
+"Return (type, (), (balance, flags, blocked tasklets)) for pickle.");
 
 #define STACKLESS_CHANNEL___REDUCE___METHODDEF    \
     {"__reduce__", (PyCFunction)stackless_channel___reduce__, METH_NOARGS, stackless_channel___reduce____doc__},
@@ -161,7 +161,7 @@ PyDoc_STRVAR(stackless_channel___reduce_ex____doc__,
 "__reduce_ex__($self, protocol, /)\n"
 "--\n"
 "\n"
-"Pickling support (not implemented yet).");
+"Return the same as __reduce__(); the protocol is ignored.");
 
 #define STACKLESS_CHANNEL___REDUCE_EX___METHODDEF    \
     {"__reduce_ex__", (PyCFunction)stackless_channel___reduce_ex__, METH_O, stackless_channel___reduce_ex____doc__},
@@ -170,8 +170,8 @@ PyDoc_STRVAR(stackless_channel___setstate____doc__,
 "__setstate__($self, state, /)\n"
 "--\n"
 "\n"
-"Unpickling support (not implemented yet).");
+"Restore a pickled channel and block its tasklets on it again.");
 
 #define STACKLESS_CHANNEL___SETSTATE___METHODDEF    \
     {"__setstate__", (PyCFunction)stackless_channel___setstate__, METH_O, stackless_channel___setstate____doc__},
-/*[clinic end generated code: output=f746ba5fbcf95ec5 input=a9049054013a1b77]*/
+/*[clinic end generated code: output=e05b6f9b95b96868 input=a9049054013a1b77]*/

@@ -1,0 +1,372 @@
+/* A suspended tasklet's frames as plain data, and back (D38, D39).
+ *
+ * A frame of a parked tasklet is suspended in a call: the CALL (or
+ * another instruction that pushes a frame) at instr_ptr has taken its
+ * operands off the value stack, and once the callee returns, its result is
+ * pushed and execution goes on return_offset code units further.  The top
+ * frame, parked by a soft switch, looks the same with a placeholder for
+ * the result on its stack (core/softswitch.c).  So a frame is:
+ *
+ *   (func, code, kind, offset, lineno, values, nulls)
+ *
+ *   func    the function it runs (globals and builtins come from it);
+ *   code    None if func.__code__ is the frame's code, else the code;
+ *   kind    PySlp_FRAME_CALL, or PySlp_FRAME_INVALID for a frame that
+ *           cannot be rebuilt (below a C call: its value stack is not
+ *           known) -- kept for inspection only;
+ *   offset  the code unit of the instruction it is suspended in, which is
+ *           the same in the adaptive and the unspecialised code;
+ *   lineno  for inspection;
+ *   values  its locals, cells and free variables, then its value stack
+ *           without the placeholder;
+ *   nulls   the positions in values that hold NULL (None in values).
+ *
+ * Everything else is derived on load from the code and the offset:
+ * return_offset from the instruction, the stack depth from the bytecode
+ * (core/codecheck.c), which also says what each slot and local must be
+ * for the eval loop to run the frame safely.  A state that does not match
+ * is refused with an exception; nothing unchecked reaches the eval loop.
+ */
+
+#include "slp_core.h"
+#include "pycore_code.h"          // _PyCode_CODE()
+#include "pycore_frame.h"
+#include "pycore_opcode_metadata.h"
+#include "opcode_ids.h"
+
+/* ------------------------------------------------------------------ */
+/* Capture */
+
+static int
+frame_offset(_PyInterpreterFrame *f)
+{
+    return (int)(f->instr_ptr - _PyCode_CODE(_PyFrame_GetCode(f)));
+}
+
+PyObject *
+_PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top)
+{
+    PyCodeObject *co = _PyFrame_GetCode(f);
+    PyObject *func = f->f_funcobj;
+    Py_ssize_t nlocals = co->co_nlocalsplus;
+    Py_ssize_t n = nlocals;
+    if (valid) {
+        n = f->stacktop - top;      /* without the placeholder */
+        if (n < nlocals) {
+            valid = 0;
+            n = nlocals;
+        }
+    }
+    PyObject *values = PyTuple_New(n);
+    PyObject *nulls = PyList_New(0);
+    PyObject *state = NULL;
+    if (values == NULL || nulls == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = f->localsplus[i];
+        if (v == NULL || v == PySlp_UNWIND) {
+            PyObject *k = PyLong_FromSsize_t(i);
+            if (k == NULL || PyList_Append(nulls, k) < 0) {
+                Py_XDECREF(k);
+                goto done;
+            }
+            Py_DECREF(k);
+            v = Py_None;
+        }
+        PyTuple_SET_ITEM(values, i, Py_NewRef(v));
+    }
+    PyObject *code = Py_None;
+    if (!PyFunction_Check(func)) {
+        func = Py_None;
+        code = (PyObject *)co;
+        valid = 0;
+    }
+    else if (((PyFunctionObject *)func)->func_code != (PyObject *)co) {
+        code = (PyObject *)co;
+    }
+    PyObject *nt = PyList_AsTuple(nulls);
+    if (nt == NULL) {
+        goto done;
+    }
+    state = Py_BuildValue("(OOiiiON)", func, code,
+                          valid ? PySlp_FRAME_CALL : PySlp_FRAME_INVALID,
+                          frame_offset(f), PyUnstable_InterpreterFrame_GetLine(f),
+                          values, nt);
+done:
+    Py_XDECREF(values);
+    Py_XDECREF(nulls);
+    return state;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checking a state */
+
+/* How many stack slots the instruction a frame is suspended in has taken
+   off, and where execution goes on; -1 if no frame is suspended there. */
+static int
+call_shape(const PySlp_CodePoint *p, int *return_offset)
+{
+    switch (p->op) {
+    case CALL:
+        *return_offset = 1 + _PyOpcode_Caches[CALL];
+        return p->arg + 2;
+    case CALL_KW:
+        *return_offset = 1 + _PyOpcode_Caches[CALL_KW];
+        return p->arg + 3;
+    case CALL_FUNCTION_EX:
+        *return_offset = 1 + _PyOpcode_Caches[CALL_FUNCTION_EX];
+        return 3 + (p->arg & 1);
+    case BINARY_SUBSCR:
+        *return_offset = 1 + _PyOpcode_Caches[BINARY_SUBSCR];
+        return 2;
+    case LOAD_ATTR:
+        if (p->arg & 1) {
+            return -1;
+        }
+        *return_offset = 1 + _PyOpcode_Caches[LOAD_ATTR];
+        return 1;
+    }
+    return -1;
+}
+
+static int
+bad_state(PyObject *exc, const char *msg)
+{
+    PyErr_SetString(exc, msg);
+    return -1;
+}
+
+int
+_PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
+{
+    memset(spec, 0, sizeof(*spec));
+    if (!PyTuple_CheckExact(state) || PyTuple_GET_SIZE(state) != 7) {
+        return bad_state(PyExc_TypeError,
+                         "frame state must be a 7-tuple");
+    }
+    PyObject *func = PyTuple_GET_ITEM(state, 0);
+    PyObject *code = PyTuple_GET_ITEM(state, 1);
+    PyObject *values = PyTuple_GET_ITEM(state, 5);
+    PyObject *nulls = PyTuple_GET_ITEM(state, 6);
+    int overflow;
+    long kind = PyLong_Check(PyTuple_GET_ITEM(state, 2))
+        ? PyLong_AsLongAndOverflow(PyTuple_GET_ITEM(state, 2), &overflow)
+        : -1;
+    long offset = PyLong_Check(PyTuple_GET_ITEM(state, 3))
+        ? PyLong_AsLongAndOverflow(PyTuple_GET_ITEM(state, 3), &overflow)
+        : -1;
+    if (code == Py_None && PyFunction_Check(func)) {
+        code = ((PyFunctionObject *)func)->func_code;
+    }
+    if (!PyCode_Check(code)) {
+        return bad_state(PyExc_TypeError,
+                         "invalid code object for frame_setstate");
+    }
+    if (!PyTuple_CheckExact(values) || !PyTuple_CheckExact(nulls)) {
+        return bad_state(PyExc_TypeError,
+                         "frame values and nulls must be tuples");
+    }
+    PyCodeObject *co = (PyCodeObject *)code;
+    spec->func = func;
+    spec->code = co;
+    spec->values = values;
+    spec->nulls = nulls;
+    spec->offset = (int)offset;
+    if (kind == PySlp_FRAME_INVALID) {
+        spec->kind = PySlp_FRAME_INVALID;
+        return 0;
+    }
+    if (kind != PySlp_FRAME_CALL) {
+        return bad_state(PyExc_ValueError, "unknown frame kind");
+    }
+    spec->kind = PySlp_FRAME_CALL;
+    if (!PyFunction_Check(func)) {
+        return bad_state(PyExc_TypeError, "frame function is not a function");
+    }
+    if (!(co->co_flags & CO_OPTIMIZED)
+        || (co->co_flags & (CO_GENERATOR | CO_COROUTINE
+                            | CO_ASYNC_GENERATOR))) {
+        return bad_state(PyExc_ValueError,
+                         "frame code cannot be rebuilt in a tasklet");
+    }
+    const PySlp_CodeInfo *info = _PySlp_CodeCheck(co);
+    if (info == NULL) {
+        return -1;
+    }
+    const PySlp_CodePoint *p = offset >= 0 && offset <= INT_MAX
+                               ? _PySlp_CodePointAt(info, offset) : NULL;
+    int return_offset = 0;
+    int popped = p != NULL ? call_shape(p, &return_offset) : -1;
+    if (popped < 0 || (top && p->op != CALL)) {
+        return bad_state(PyExc_ValueError,
+                         "frame offset is not where a frame is suspended");
+    }
+    Py_ssize_t nlocals = co->co_nlocalsplus;
+    Py_ssize_t depth = p->depth - popped;
+    if (depth < 0 || PyTuple_GET_SIZE(values) != nlocals + depth) {
+        return bad_state(PyExc_ValueError, "invalid localsplus for frame");
+    }
+    /* NULL positions, strictly ascending. */
+    Py_ssize_t nn = PyTuple_GET_SIZE(nulls);
+    Py_ssize_t last = -1;
+    for (Py_ssize_t k = 0; k < nn; k++) {
+        PyObject *o = PyTuple_GET_ITEM(nulls, k);
+        Py_ssize_t at = PyLong_CheckExact(o) ? PyLong_AsSsize_t(o) : -1;
+        if (at == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+        }
+        if (at <= last || at >= nlocals + depth) {
+            return bad_state(PyExc_ValueError, "invalid NULL positions for frame");
+        }
+        last = at;
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < nlocals + depth; i++) {
+        PyObject *v = PyTuple_GET_ITEM(values, i);
+        if (k < nn && PyLong_AsSsize_t(PyTuple_GET_ITEM(nulls, k)) == i) {
+            v = NULL;
+            k++;
+        }
+        if (i < nlocals) {
+            uint8_t st = p->locals[i];
+            if ((v == NULL && !(st & PySlp_L_NULL))
+                || (v != NULL && st == PySlp_L_CELL && !PyCell_Check(v))) {
+                return bad_state(PyExc_ValueError,
+                                 "frame local does not fit its code");
+            }
+        }
+        else if (!_PySlp_ValueHasKind(info, v, p->stack[i - nlocals])) {
+            return bad_state(PyExc_ValueError,
+                             "frame stack slot does not fit its code");
+        }
+    }
+    spec->nvalues = nlocals + depth;
+    spec->return_offset = return_offset;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rebuilding a tasklet's chain */
+
+static void
+fill_frame(_PyInterpreterFrame *f, PySlp_FrameSpec *s, int top)
+{
+    PyCodeObject *co = s->code;
+    _PyFrame_Initialize(f, (PyFunctionObject *)Py_NewRef(s->func), NULL,
+                        co, 0);
+    Py_ssize_t nn = PyTuple_GET_SIZE(s->nulls);
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < s->nvalues; i++) {
+        if (k < nn && PyLong_AsSsize_t(PyTuple_GET_ITEM(s->nulls, k)) == i) {
+            f->localsplus[i] = NULL;
+            k++;
+            continue;
+        }
+        f->localsplus[i] = Py_NewRef(PyTuple_GET_ITEM(s->values, i));
+    }
+    f->stacktop = (int)s->nvalues;
+    if (top) {
+        f->localsplus[f->stacktop++] = PySlp_UNWIND;
+    }
+    f->instr_ptr = _PyCode_CODE(co) + s->offset;
+    f->return_offset = (uint16_t)s->return_offset;
+}
+
+int
+_PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states)
+{
+    PySlp_ThreadState *ts = t->ts;
+    assert(ts != NULL && !t->alive && !t->parked && !t->has_cstack);
+    Py_ssize_t n = PyList_GET_SIZE(states);
+    PySlp_FrameSpec *specs = PyMem_Calloc(n, sizeof(*specs));
+    if (specs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t words = 1;           /* the root chunk's unused first word */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (_PySlp_FrameCheckState(PyList_GET_ITEM(states, i), i == n - 1,
+                                   &specs[i]) < 0) {
+            goto error;
+        }
+        if (specs[i].kind != PySlp_FRAME_CALL) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "cannot rebuild an invalid frame");
+            goto error;
+        }
+        words += specs[i].code->co_framesize;
+    }
+    size_t size = offsetof(_PyStackChunk, data) + words * sizeof(PyObject *);
+    size = (size + 15) & ~(size_t)15;
+    if (size > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "frames too large");
+        goto error;
+    }
+    _PyStackChunk *chunk = _PySlp_ChunkAlloc(ts->tstate, (int)size);
+    if (chunk == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    chunk->previous = NULL;
+    chunk->top = 0;
+    PyObject **p = &chunk->data[1];
+    _PyInterpreterFrame *prev = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        _PyInterpreterFrame *f = (_PyInterpreterFrame *)p;
+        fill_frame(f, &specs[i], i == n - 1);
+        f->previous = prev;
+        if (prev == NULL) {
+            t->base_frame = f;
+        }
+        prev = f;
+        p += specs[i].code->co_framesize;
+    }
+    PyMem_Free(specs);
+    t->state.datastack_chunk = chunk;
+    t->state.datastack_top = p;
+    t->state.datastack_limit = (PyObject **)((char *)chunk + chunk->size);
+    t->state.current_frame = prev;
+    t->state.py_depth = (int)n;
+    t->resume_hook = NULL;
+    t->parked = 1;
+    t->alive = 1;
+    _PySlp_BegunLink(ts, t);
+    return 0;
+error:
+    PyMem_Free(specs);
+    return -1;
+}
+
+/* The frames of a suspended tasklet, outermost first, as states; whether
+   they can be rebuilt is in each state's kind. */
+PyObject *
+_PySlp_TaskletGetFrames(PyTaskletObject *t)
+{
+    PyObject *list = PyList_New(0);
+    if (list == NULL || !t->alive || !_PySlp_HasFrames(t)) {
+        return list;
+    }
+    /* Rebuildable: parked softly, with no C state anywhere (D39). */
+    int valid = t->parked && !t->has_cstack && !t->homed && !t->is_main
+                && t->resume_hook == NULL && t->base_frame != NULL;
+    _PyInterpreterFrame *top = t->state.current_frame;
+    for (_PyInterpreterFrame *f = top; f != NULL; f = f->previous) {
+        if (f->owner == FRAME_OWNED_BY_CSTACK) {
+            continue;
+        }
+        int ok = valid && f->owner == FRAME_OWNED_BY_THREAD;
+        PyObject *s = _PySlp_FrameGetState(f, ok, f == top);
+        if (s == NULL || PyList_Append(list, s) < 0) {
+            Py_XDECREF(s);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(s);
+    }
+    if (PyList_Reverse(list) < 0) {
+        Py_DECREF(list);
+        return NULL;
+    }
+    return list;
+}

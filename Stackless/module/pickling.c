@@ -1,0 +1,713 @@
+/* Pickling tasklets and channels (user guide, "Pickling"; D38-D40).
+ *
+ * The reducers of the tasklet and the channel and the helpers that
+ * rebuild them live in `stackless._wrap`, as in the original:
+ *
+ *   _wrap.frame     a frame of a suspended tasklet as data (its state is
+ *                   core/framestate.c's tuple); checked against its code
+ *                   when it is loaded, so a bad pickle fails right there;
+ *   _wrap.cframe    the call a bound tasklet has not made yet;
+ *   _wrap.set_reduce_frame(func)
+ *                   a hook called with each _wrap.frame a tasklet pickles,
+ *                   whose result is pickled in its place (None: no hook).
+ *
+ * A pickle is data from outside: every check that keeps the eval loop
+ * safe is made on load, in core/framestate.c and core/codecheck.c.
+ */
+
+#include "slp_module.h"
+#include "pycore_frame.h"
+#include "pycore_import.h"        // _PyImport_GetModuleAttrString()
+#include "pycore_modsupport.h"    // _PyArg_NoKeywords()
+
+/* ------------------------------------------------------------------ */
+/* _wrap.frame */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *state;            /* NULL until set */
+} FrameImage;
+
+static PyTypeObject FrameImage_Type;
+#define FrameImage_Check(op) Py_IS_TYPE(op, &FrameImage_Type)
+
+static PyObject *
+image_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    if (!_PyArg_NoKeywords("frame", kwargs)
+        || !_PyArg_NoPositional("frame", args)) {
+        return NULL;
+    }
+    return type->tp_alloc(type, 0);
+}
+
+static PyObject *
+image_from_state(PyObject *state)
+{
+    FrameImage *im = PyObject_GC_New(FrameImage, &FrameImage_Type);
+    if (im == NULL) {
+        return NULL;
+    }
+    im->state = Py_NewRef(state);
+    PyObject_GC_Track(im);
+    return (PyObject *)im;
+}
+
+static int
+image_traverse(FrameImage *im, visitproc visit, void *arg)
+{
+    Py_VISIT(im->state);
+    return 0;
+}
+
+static int
+image_clear(FrameImage *im)
+{
+    Py_CLEAR(im->state);
+    return 0;
+}
+
+static void
+image_dealloc(FrameImage *im)
+{
+    PyObject_GC_UnTrack(im);
+    Py_CLEAR(im->state);
+    Py_TYPE(im)->tp_free(im);
+}
+
+static PyObject *
+image_reduce(FrameImage *im, PyObject *Py_UNUSED(ignored))
+{
+    if (im->state == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the frame has no state");
+        return NULL;
+    }
+    return Py_BuildValue("(O()O)", Py_TYPE(im), im->state);
+}
+
+static PyObject *
+image_reduce_ex(FrameImage *im, PyObject *Py_UNUSED(protocol))
+{
+    return image_reduce(im, NULL);
+}
+
+static PyObject *
+image_setstate(FrameImage *im, PyObject *state)
+{
+    PySlp_FrameSpec spec;
+    if (im->state != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the frame already has a state");
+        return NULL;
+    }
+    if (_PySlp_FrameCheckState(state, 0, &spec) < 0) {
+        return NULL;
+    }
+    im->state = Py_NewRef(state);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+image_item(FrameImage *im, Py_ssize_t i)
+{
+    if (im->state == NULL) {
+        Py_RETURN_NONE;
+    }
+    return Py_NewRef(PyTuple_GET_ITEM(im->state, i));
+}
+
+static PyObject *
+image_get_code(FrameImage *im, void *c)
+{
+    PyObject *code = image_item(im, 1);
+    if (code == Py_None) {
+        Py_DECREF(code);
+        PyObject *func = image_item(im, 0);
+        if (PyFunction_Check(func)) {
+            code = Py_NewRef(PyFunction_GET_CODE(func));
+        }
+        else {
+            code = Py_NewRef(Py_None);
+        }
+        Py_DECREF(func);
+    }
+    return code;
+}
+
+static PyObject *
+image_get_valid(FrameImage *im, void *c)
+{
+    PyObject *kind = image_item(im, 2);
+    int valid = PyLong_Check(kind) && PyLong_AsLong(kind) == PySlp_FRAME_CALL;
+    Py_DECREF(kind);
+    return PyBool_FromLong(valid);
+}
+
+/* The frame's variables by name, for inspection. */
+static PyObject *
+image_get_locals(FrameImage *im, void *c)
+{
+    PyObject *code = image_get_code(im, NULL);
+    PyObject *d = PyDict_New();
+    if (code == NULL || d == NULL || !PyCode_Check(code)
+        || im->state == NULL) {
+        Py_XDECREF(code);
+        return d;
+    }
+    PyCodeObject *co = (PyCodeObject *)code;
+    PyObject *values = PyTuple_GET_ITEM(im->state, 5);
+    PyObject *nulls = PyTuple_GET_ITEM(im->state, 6);
+    PyObject *names = co->co_localsplusnames;
+    Py_ssize_t n = Py_MIN(PyTuple_GET_SIZE(names), PyTuple_GET_SIZE(values));
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *k = PyLong_FromSsize_t(i);
+        int isnull = k != NULL ? PySequence_Contains(nulls, k) : -1;
+        Py_XDECREF(k);
+        if (isnull < 0) {
+            goto error;
+        }
+        if (isnull) {
+            continue;
+        }
+        PyObject *v = PyTuple_GET_ITEM(values, i);
+        if (PyCell_Check(v)) {
+            v = PyCell_GET(v);
+            if (v == NULL) {
+                continue;
+            }
+        }
+        if (PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), v) < 0) {
+            goto error;
+        }
+    }
+    Py_DECREF(code);
+    return d;
+error:
+    Py_DECREF(code);
+    Py_DECREF(d);
+    return NULL;
+}
+
+static PyMethodDef image_methods[] = {
+    {"__reduce__", (PyCFunction)image_reduce, METH_NOARGS, NULL},
+    {"__reduce_ex__", (PyCFunction)image_reduce_ex, METH_O, NULL},
+    {"__setstate__", (PyCFunction)image_setstate, METH_O, NULL},
+    {NULL}
+};
+
+static PyObject *
+image_get_lineno(FrameImage *im, void *c)
+{
+    return image_item(im, 4);
+}
+
+static PyGetSetDef image_getset[] = {
+    {"f_code", (getter)image_get_code, NULL,
+     PyDoc_STR("the code the frame runs")},
+    {"f_lineno", (getter)image_get_lineno, NULL,
+     PyDoc_STR("the line it was suspended on")},
+    {"f_locals", (getter)image_get_locals, NULL,
+     PyDoc_STR("its variables by name")},
+    {"valid", (getter)image_get_valid, NULL,
+     PyDoc_STR("whether it can run again (it held no C state)")},
+    {NULL}
+};
+
+static PyTypeObject FrameImage_Type = {
+    PyVarObject_HEAD_INIT(&PyType_Type, 0)
+    .tp_name = "stackless._wrap.frame",
+    .tp_basicsize = sizeof(FrameImage),
+    .tp_dealloc = (destructor)image_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = PyDoc_STR("A frame of a suspended tasklet, as data."),
+    .tp_traverse = (traverseproc)image_traverse,
+    .tp_clear = (inquiry)image_clear,
+    .tp_methods = image_methods,
+    .tp_getset = image_getset,
+    .tp_new = image_new,
+};
+
+/* ------------------------------------------------------------------ */
+/* _wrap.cframe: the call of a bound tasklet that has not run yet */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *state;            /* (func, args, kwargs) */
+} CFrame;
+
+static PyTypeObject CFrame_Type;
+
+static void
+cframe_dealloc(CFrame *cf)
+{
+    PyObject_GC_UnTrack(cf);
+    Py_CLEAR(cf->state);
+    Py_TYPE(cf)->tp_free(cf);
+}
+
+static int
+cframe_traverse(CFrame *cf, visitproc visit, void *arg)
+{
+    Py_VISIT(cf->state);
+    return 0;
+}
+
+static int
+cframe_clear(CFrame *cf)
+{
+    Py_CLEAR(cf->state);
+    return 0;
+}
+
+static PyObject *
+cframe_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    if (!_PyArg_NoKeywords("cframe", kwargs)
+        || !_PyArg_NoPositional("cframe", args)) {
+        return NULL;
+    }
+    return type->tp_alloc(type, 0);
+}
+
+static PyObject *
+cframe_reduce(CFrame *cf, PyObject *Py_UNUSED(ignored))
+{
+    return Py_BuildValue("(O()O)", Py_TYPE(cf),
+                         cf->state ? cf->state : Py_None);
+}
+
+static PyObject *
+cframe_reduce_ex(CFrame *cf, PyObject *Py_UNUSED(protocol))
+{
+    return cframe_reduce(cf, NULL);
+}
+
+static PyObject *
+cframe_setstate(CFrame *cf, PyObject *state)
+{
+    if (!PyTuple_CheckExact(state) || PyTuple_GET_SIZE(state) != 3
+        || (PyTuple_GET_ITEM(state, 1) != Py_None
+            && !PyTuple_Check(PyTuple_GET_ITEM(state, 1)))
+        || (PyTuple_GET_ITEM(state, 2) != Py_None
+            && !PyDict_Check(PyTuple_GET_ITEM(state, 2)))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "cframe state must be (callable, args tuple or "
+                        "None, kwargs dict or None)");
+        return NULL;
+    }
+    Py_XSETREF(cf->state, Py_NewRef(state));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef cframe_methods[] = {
+    {"__reduce__", (PyCFunction)cframe_reduce, METH_NOARGS, NULL},
+    {"__reduce_ex__", (PyCFunction)cframe_reduce_ex, METH_O, NULL},
+    {"__setstate__", (PyCFunction)cframe_setstate, METH_O, NULL},
+    {NULL}
+};
+
+static PyTypeObject CFrame_Type = {
+    PyVarObject_HEAD_INIT(&PyType_Type, 0)
+    .tp_name = "stackless._wrap.cframe",
+    .tp_basicsize = sizeof(CFrame),
+    .tp_dealloc = (destructor)cframe_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = PyDoc_STR("The call a bound tasklet has not made yet."),
+    .tp_traverse = (traverseproc)cframe_traverse,
+    .tp_clear = (inquiry)cframe_clear,
+    .tp_methods = cframe_methods,
+    .tp_new = cframe_new,
+};
+
+static PyObject *
+make_cframe(PyObject *func, PyObject *args, PyObject *kwargs)
+{
+    CFrame *cf = PyObject_GC_New(CFrame, &CFrame_Type);
+    if (cf == NULL) {
+        return NULL;
+    }
+    cf->state = Py_BuildValue("(OOO)", func, args ? args : Py_None,
+                              kwargs ? kwargs : Py_None);
+    if (cf->state == NULL) {
+        Py_DECREF(cf);
+        return NULL;
+    }
+    PyObject_GC_Track(cf);
+    return (PyObject *)cf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tasklets */
+
+/* Tasklet flags in a pickle (docs/reference.md, "Pickling"). */
+#define TF_BLOCKED_MASK 3
+#define TF_ATOMIC       (1 << 2)
+#define TF_IGNORE_NEST  (1 << 3)
+#define TF_BLOCK_TRAP   (1 << 5)
+
+PyObject *
+_PySlp_TaskletReduce(PyTaskletObject *t)
+{
+    if (_PySlp_IsCurrent(t)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "You cannot __reduce__ the tasklet which is "
+                        "current.");
+        return NULL;
+    }
+    PySlp_Settings *settings = _PySlp_GetSettings();
+    if (settings == NULL) {
+        return NULL;
+    }
+    PyObject *frames = NULL, *state = NULL;
+    if (t->alive && _PySlp_HasFrames(t)) {
+        frames = _PySlp_TaskletGetFrames(t);
+        if (frames == NULL) {
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(frames); i++) {
+            PyObject *im = image_from_state(PyList_GET_ITEM(frames, i));
+            if (im != NULL && settings->reduce_frame != NULL) {
+                Py_SETREF(im, PyObject_CallOneArg(settings->reduce_frame,
+                                                  im));
+            }
+            if (im == NULL) {
+                Py_DECREF(frames);
+                return NULL;
+            }
+            PyList_SET_ITEM(frames, i, im);     /* drops the state */
+        }
+    }
+    else {
+        frames = PyList_New(0);
+        if (frames == NULL) {
+            return NULL;
+        }
+        if (t->alive && t->func != NULL) {
+            PyObject *cf = make_cframe(t->func, t->args, t->kwargs);
+            if (cf == NULL || PyList_Append(frames, cf) < 0) {
+                Py_XDECREF(cf);
+                Py_DECREF(frames);
+                return NULL;
+            }
+            Py_DECREF(cf);
+        }
+    }
+    long flags = (t->blocked & TF_BLOCKED_MASK)
+                 | (t->atomic ? TF_ATOMIC : 0)
+                 | (t->ignore_nesting ? TF_IGNORE_NEST : 0)
+                 | (t->block_trap ? TF_BLOCK_TRAP : 0);
+    PyObject *exc = t->exc_state.exc_value;
+    if (exc == Py_None) {
+        exc = NULL;
+    }
+    PyObject *tb = exc != NULL ? PyException_GetTraceback(exc) : NULL;
+    state = Py_BuildValue("(lOiNOOOO)", flags,
+                          t->tempval ? t->tempval : Py_None,
+                          _PySlp_NestingLevel(t), frames,
+                          exc ? (PyObject *)Py_TYPE(exc) : Py_None,
+                          exc ? exc : Py_None, tb ? tb : Py_None, Py_None);
+    Py_XDECREF(tb);
+    if (state == NULL) {
+        return NULL;
+    }
+    return Py_BuildValue("(O()N)", Py_TYPE(t), state);
+}
+
+/* A frame of the list: a frame image (or the state of one), checked. */
+static PyObject *
+frame_state_of(PyObject *item)
+{
+    if (FrameImage_Check(item) && ((FrameImage *)item)->state != NULL) {
+        return Py_NewRef(((FrameImage *)item)->state);
+    }
+    PyErr_SetString(PyExc_TypeError,
+                    "tasklet unpickle needs list of frames last parameter.");
+    return NULL;
+}
+
+/* The name of the first invalid frame's code, or NULL. */
+static PyObject *
+first_invalid(PyObject *states)
+{
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(states); i++) {
+        PyObject *s = PyList_GET_ITEM(states, i);
+        PyObject *kind = PyTuple_GET_ITEM(s, 2);
+        if (PyLong_Check(kind) && PyLong_AsLong(kind) == PySlp_FRAME_CALL) {
+            continue;
+        }
+        PyObject *code = PyTuple_GET_ITEM(s, 1);
+        if (code == Py_None && PyFunction_Check(PyTuple_GET_ITEM(s, 0))) {
+            code = PyFunction_GET_CODE(PyTuple_GET_ITEM(s, 0));
+        }
+        return PyCode_Check(code)
+            ? Py_NewRef(((PyCodeObject *)code)->co_qualname)
+            : PyUnicode_FromString("?");
+    }
+    return NULL;
+}
+
+PyObject *
+_PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state)
+{
+    if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != 8
+        || !PyLong_Check(PyTuple_GET_ITEM(state, 0))
+        || !PyList_Check(PyTuple_GET_ITEM(state, 3))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "tasklet state must be an 8-tuple: (flags, tempval, "
+                        "nesting_level, frames list, exc_type, exc_value, "
+                        "exc_tb, exc_owner)");
+        return NULL;
+    }
+    if (_PySlp_CheckNotChanging(t) < 0) {
+        return NULL;
+    }
+    if (t->alive || _PySlp_HasFrames(t) || t->func != NULL || t->is_main
+        || _PySlp_IsCurrent(t) || t->ts == NULL
+        || t->ts != _PySlp_TS(_PyThreadState_GET())) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "only a new tasklet of this thread can be "
+                        "unpickled into");
+        return NULL;
+    }
+    long flags = PyLong_AsLong(PyTuple_GET_ITEM(state, 0));
+    if (flags == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *exc = PyTuple_GET_ITEM(state, 5);
+    if (exc != Py_None && !PyExceptionInstance_Check(exc)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the tasklet's exception must be an exception or "
+                        "None");
+        return NULL;
+    }
+    PyObject *frames = PyTuple_GET_ITEM(state, 3);
+    Py_ssize_t n = PyList_GET_SIZE(frames);
+    PyObject *states = PyList_New(0);
+    if (states == NULL) {
+        return NULL;
+    }
+    PyObject *call = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(frames, i);
+        if (Py_IS_TYPE(item, &CFrame_Type)) {
+            if (n != 1 || ((CFrame *)item)->state == NULL) {
+                PyErr_SetString(PyExc_ValueError,
+                                "a tasklet's call frame comes alone");
+                goto error;
+            }
+            call = ((CFrame *)item)->state;
+            continue;
+        }
+        PyObject *s = frame_state_of(item);
+        if (s == NULL || PyList_Append(states, s) < 0) {
+            Py_XDECREF(s);
+            goto error;
+        }
+        Py_DECREF(s);
+    }
+    PyObject *bad = first_invalid(states);
+    if (bad != NULL) {
+        /* Frames that held C state cannot run again: the tasklet raises
+           when it runs, and can be killed (D39). */
+        PyObject *args = PyTuple_Pack(1, bad);
+        Py_DECREF(bad);
+        PyObject *raiser = _PyImport_GetModuleAttrString("stackless._wrap",
+                                                         "_cannot_execute");
+        if (args == NULL || raiser == NULL
+            || _PySlp_TaskletBind(t, raiser, args, NULL) < 0) {
+            Py_XDECREF(args);
+            Py_XDECREF(raiser);
+            goto error;
+        }
+        Py_DECREF(args);
+        Py_DECREF(raiser);
+    }
+    else if (call != NULL) {
+        PyObject *args = PyTuple_GET_ITEM(call, 1);
+        PyObject *kwargs = PyTuple_GET_ITEM(call, 2);
+        if (_PySlp_TaskletBind(t, PyTuple_GET_ITEM(call, 0),
+                               args == Py_None ? NULL : args,
+                               kwargs == Py_None ? NULL : kwargs) < 0) {
+            goto error;
+        }
+    }
+    else if (PyList_GET_SIZE(states) > 0) {
+        if (_PySlp_TaskletSetFrames(t, states) < 0) {
+            goto error;
+        }
+    }
+    Py_DECREF(states);
+    Py_XSETREF(t->tempval, Py_NewRef(PyTuple_GET_ITEM(state, 1)));
+    t->atomic = (flags & TF_ATOMIC) != 0;
+    t->ignore_nesting = (flags & TF_IGNORE_NEST) != 0;
+    t->block_trap = (flags & TF_BLOCK_TRAP) != 0;
+    if (exc != Py_None) {
+        Py_XSETREF(t->exc_state.exc_value, Py_NewRef(exc));
+    }
+    return Py_NewRef(t);
+error:
+    Py_DECREF(states);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Channels */
+
+#define CF_CLOSING      1
+#define CF_PREF_SHIFT   1
+#define CF_PREF_MASK    (3 << CF_PREF_SHIFT)
+#define CF_SCHEDULE_ALL (1 << 3)
+
+PyObject *
+_PySlp_ChannelReduce(PyChannelObject *ch)
+{
+    PyObject *list = PyList_New(0);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (PyTaskletObject *t = ch->head; t != NULL; t = t->next) {
+        if (PyList_Append(list, (PyObject *)t) < 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    long flags = (ch->closing ? CF_CLOSING : 0)
+                 | ((ch->preference & 3) << CF_PREF_SHIFT)
+                 | (ch->schedule_all ? CF_SCHEDULE_ALL : 0);
+    return Py_BuildValue("(O()(nlN))", Py_TYPE(ch), ch->balance, flags,
+                         list);
+}
+
+PyObject *
+_PySlp_ChannelSetState(PyChannelObject *ch, PyObject *state)
+{
+    Py_ssize_t balance;
+    long flags;
+    PyObject *list;
+    if (!PyTuple_Check(state)
+        || !PyArg_ParseTuple(state, "nlO!;channel state must be (balance, "
+                             "flags, list of tasklets)", &balance, &flags,
+                             &PyList_Type, &list)) {
+        if (!PyErr_Occurred() || !PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError,
+                            "channel state must be (balance, flags, list of "
+                            "tasklets)");
+        }
+        return NULL;
+    }
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL || _PySlp_CheckQueueChange(ts) < 0) {
+        return NULL;
+    }
+    _PySlp_ChannelClear(ch);
+    ch->closing = (flags & CF_CLOSING) != 0;
+    int pref = (int)((flags & CF_PREF_MASK) >> CF_PREF_SHIFT);
+    ch->preference = pref == 3 ? -1 : pref == 2 ? 0 : pref;
+    ch->schedule_all = (flags & CF_SCHEDULE_ALL) != 0;
+    int dir = balance > 0 ? 1 : -1;
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        if (!PyTasklet_Check(item)) {
+            continue;
+        }
+        PyTaskletObject *t = (PyTaskletObject *)item;
+        if (t->blocked) {
+            continue;
+        }
+        if (_PySlp_ChannelRestoreBlocked(ch, t, dir) < 0) {
+            return NULL;
+        }
+    }
+    return Py_NewRef(ch);
+}
+
+/* ------------------------------------------------------------------ */
+/* The _wrap module */
+
+static PyObject *
+wrap_set_reduce_frame(PyObject *module, PyObject *func)
+{
+    PySlp_Settings *s = _PySlp_GetSettings();
+    if (s == NULL) {
+        return NULL;
+    }
+    if (func != Py_None && !PyCallable_Check(func)) {
+        PyErr_SetString(PyExc_TypeError, "reduce_frame must be callable or "
+                        "None");
+        return NULL;
+    }
+    Py_XSETREF(s->reduce_frame, func == Py_None ? NULL : Py_NewRef(func));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+wrap_cannot_execute(PyObject *module, PyObject *name)
+{
+    PyErr_Format(PyExc_RuntimeError,
+                 "cannot execute invalid frame with '%S': frame had a C "
+                 "state that can't be restored.", name);
+    return NULL;
+}
+
+static PyObject *
+wrap_check_code(PyObject *module, PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    if (_PySlp_CodeCheck((PyCodeObject *)code) == NULL) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef wrap_methods[] = {
+    {"set_reduce_frame", wrap_set_reduce_frame, METH_O,
+     PyDoc_STR("set_reduce_frame(func)\n--\n\nCall func with each frame a "
+               "tasklet pickles and pickle its result instead; None "
+               "removes the hook.")},
+    {"_cannot_execute", wrap_cannot_execute, METH_O,
+     PyDoc_STR("What a tasklet whose frames held C state runs when it is "
+               "resumed after unpickling.")},
+    {"check_code", wrap_check_code, METH_O,
+     PyDoc_STR("check_code(code)\n--\n\nRaise ValueError if the code's "
+               "bytecode could crash the interpreter when a frame of it is "
+               "rebuilt (docs/architecture.md D38).")},
+    {NULL}
+};
+
+static struct PyModuleDef wrapmodule = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "stackless._wrap",
+    .m_doc = "Helpers that rebuild pickled tasklets and frames.",
+    .m_size = -1,
+    .m_methods = wrap_methods,
+};
+
+/* Made once per process: the types are static, the module is reached as
+   stackless._wrap and through sys.modules, where pickle looks it up. */
+int
+_PySlp_AddWrapModule(PyObject *stackless)
+{
+    if (PyType_Ready(&FrameImage_Type) < 0
+        || PyType_Ready(&CFrame_Type) < 0) {
+        return -1;
+    }
+    PyObject *m = PyModule_Create(&wrapmodule);
+    if (m == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(m, "frame", (PyObject *)&FrameImage_Type) < 0
+        || PyModule_AddObjectRef(m, "cframe", (PyObject *)&CFrame_Type) < 0) {
+        Py_DECREF(m);
+        return -1;
+    }
+    PyObject *modules = PyImport_GetModuleDict();
+    if (PyDict_SetItemString(modules, "stackless._wrap", m) < 0) {
+        Py_DECREF(m);
+        return -1;
+    }
+    return PyModule_Add(stackless, "_wrap", m);
+}
