@@ -144,6 +144,13 @@ struct _PySlp_Channel {
     PyObject *weakreflist;
 };
 
+/* Pickle flags (docs/reference.md, "Pickling"); the last is ours. */
+#define PySlp_PICKLEFLAGS_PRESERVE_TRACING_STATE 1
+#define PySlp_PICKLEFLAGS_PRESERVE_AG_FINALIZER  2
+#define PySlp_PICKLEFLAGS_RESET_AG_FINALIZER     4
+#define PySlp_PICKLEFLAGS_CODE_BY_REFERENCE      8
+#define PySlp_PICKLEFLAGS_MASK                   15
+
 /* The interpreter-wide settings: one set per interpreter, dropped with it
    (core/settings.c). */
 typedef struct {

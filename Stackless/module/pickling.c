@@ -623,6 +623,398 @@ _PySlp_ChannelSetState(PyChannelObject *ch, PyObject *state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Code, functions, cells, modules (D40) */
+
+/* A location table the line-number code of CPython can walk without
+   reading past its end: entries start with bit 7 set, their varints end
+   in the table, and they cover exactly the code's units. */
+static int
+check_linetable(PyCodeObject *co)
+{
+    const unsigned char *p = (const unsigned char *)
+                             PyBytes_AS_STRING(co->co_linetable);
+    const unsigned char *end = p + PyBytes_GET_SIZE(co->co_linetable);
+    Py_ssize_t units = 0, ncode = _PyCode_NBYTES(co) / 2;
+    while (p < end) {
+        unsigned char first = *p++;
+        if (!(first & 128)) {
+            goto bad;
+        }
+        int kind = (first >> 3) & 15;
+        units += (first & 7) + 1;
+        int varints = 0, bytes = 0;
+        if (kind < 10) {
+            bytes = 1;
+        }
+        else if (kind <= 12) {
+            bytes = 2;
+        }
+        else if (kind == 13) {
+            varints = 1;
+        }
+        else if (kind == 14) {
+            varints = 4;
+        }
+        for (int k = 0; k < bytes; k++) {
+            if (p >= end || (*p & 128)) {
+                goto bad;
+            }
+            p++;
+        }
+        for (int k = 0; k < varints; k++) {
+            do {
+                if (p >= end || (*p & 128)) {
+                    goto bad;
+                }
+            } while (*p++ & 64);
+        }
+    }
+    if (units != ncode) {
+        goto bad;
+    }
+    return 0;
+bad:
+    PyErr_SetString(PyExc_ValueError, "invalid line table for code");
+    return -1;
+}
+
+/* Check a code object that arrived by value, and every code object it
+   can make functions of. */
+static int
+check_code_tree(PyCodeObject *co, int depth)
+{
+    if (depth > 200) {
+        PyErr_SetString(PyExc_ValueError, "code objects nested too deeply");
+        return -1;
+    }
+    if (check_linetable(co) < 0 || _PySlp_CodeCheck(co) == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(co->co_consts); i++) {
+        PyObject *c = PyTuple_GET_ITEM(co->co_consts, i);
+        if (PyCode_Check(c) && check_code_tree((PyCodeObject *)c,
+                                               depth + 1) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The strict mode (D40): this thread's pickle flags refuse code by
+   value, both ways. */
+static int
+refuse_code_by_value(void)
+{
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return -1;
+    }
+    if (ts->pickle_flags & PySlp_PICKLEFLAGS_CODE_BY_REFERENCE) {
+        PyErr_SetString(PyExc_ValueError,
+                        "code by value is refused: "
+                        "PICKLEFLAGS_CODE_BY_REFERENCE is set");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+bytecode_magic(void)
+{
+    return _PyImport_GetModuleAttrString("importlib._bootstrap_external",
+                                         "MAGIC_NUMBER");
+}
+
+static PyObject *
+wrap_reduce_code(PyObject *module, PyObject *obj)
+{
+    if (!PyCode_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    if (refuse_code_by_value() < 0) {
+        return NULL;
+    }
+    PyCodeObject *co = (PyCodeObject *)obj;
+    PyObject *magic = bytecode_magic();
+    PyObject *code = magic ? PyCode_GetCode(co) : NULL;
+    PyObject *names = code ? PyCode_GetVarnames(co) : NULL;
+    PyObject *cells = names ? PyCode_GetCellvars(co) : NULL;
+    PyObject *frees = cells ? PyCode_GetFreevars(co) : NULL;
+    PyObject *helper = frees ? PyObject_GetAttrString(module, "code") : NULL;
+    PyObject *r = NULL;
+    if (helper != NULL) {
+        r = Py_BuildValue(
+            "(O(OiiiiiiOOOOOOOiOOOO))", helper, magic,
+            co->co_argcount, co->co_posonlyargcount, co->co_kwonlyargcount,
+            co->co_nlocals, co->co_stacksize, co->co_flags, code,
+            co->co_consts, co->co_names, names, co->co_filename,
+            co->co_name, co->co_qualname, co->co_firstlineno,
+            co->co_linetable, co->co_exceptiontable, frees, cells);
+    }
+    Py_XDECREF(magic);
+    Py_XDECREF(code);
+    Py_XDECREF(names);
+    Py_XDECREF(cells);
+    Py_XDECREF(frees);
+    Py_XDECREF(helper);
+    return r;
+}
+
+/* _wrap.code(magic, *CodeType arguments): refuses other bytecode
+   versions, then checks the code before anything can run it. */
+static PyObject *
+wrap_code(PyObject *module, PyObject *args)
+{
+    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 1) {
+        PyErr_SetString(PyExc_TypeError, "code(magic, ...) needs arguments");
+        return NULL;
+    }
+    if (refuse_code_by_value() < 0) {
+        return NULL;
+    }
+    PyObject *magic = bytecode_magic();
+    if (magic == NULL) {
+        return NULL;
+    }
+    PyObject *theirs = PyTuple_GET_ITEM(args, 0);
+    int same = PyObject_RichCompareBool(theirs, magic, Py_EQ);
+    if (same <= 0) {
+        if (same == 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "the pickle holds bytecode of another version "
+                         "(magic %R; this interpreter's is %R)",
+                         theirs, magic);
+        }
+        Py_DECREF(magic);
+        return NULL;
+    }
+    Py_DECREF(magic);
+    PyObject *rest = PyTuple_GetSlice(args, 1, PyTuple_GET_SIZE(args));
+    if (rest == NULL) {
+        return NULL;
+    }
+    PyObject *co = PyObject_Call((PyObject *)&PyCode_Type, rest, NULL);
+    Py_DECREF(rest);
+    if (co != NULL && check_code_tree((PyCodeObject *)co, 0) < 0) {
+        Py_CLEAR(co);
+    }
+    return co;
+}
+
+/* A function not found by name: by value.  Its globals are its module's
+   dict by reference when they are (D40). */
+static PyObject *
+wrap_reduce_function(PyObject *module, PyObject *obj)
+{
+    if (!PyFunction_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "a function is required");
+        return NULL;
+    }
+    PyFunctionObject *f = (PyFunctionObject *)obj;
+    PyObject *globals = f->func_globals;
+    PyObject *modname = f->func_module;
+    PyObject *globals_ref = NULL;
+    if (modname != NULL && PyUnicode_Check(modname)) {
+        PyObject *mod = PyImport_GetModule(modname);
+        if (mod == NULL && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (mod != NULL && PyModule_Check(mod)
+            && PyModule_GetDict(mod) == globals) {
+            globals_ref = Py_NewRef(modname);
+        }
+        Py_XDECREF(mod);
+    }
+    if (globals_ref == NULL) {
+        globals_ref = Py_NewRef(globals);
+    }
+    PyObject *helper = PyObject_GetAttrString(module, "function");
+    if (helper == NULL) {
+        Py_DECREF(globals_ref);
+        return NULL;
+    }
+    PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+    PyObject *r = NULL;
+    if (dict != NULL) {
+        r = Py_BuildValue(
+            "(O(OOOOOOOOOO))", helper, f->func_code, globals_ref,
+            f->func_name, f->func_qualname,
+            f->func_defaults ? f->func_defaults : Py_None,
+            f->func_kwdefaults ? f->func_kwdefaults : Py_None,
+            f->func_closure ? f->func_closure : Py_None,
+            f->func_annotations ? f->func_annotations : Py_None,
+            dict, modname ? modname : Py_None);
+    }
+    Py_XDECREF(dict);
+    Py_DECREF(helper);
+    Py_DECREF(globals_ref);
+    return r;
+}
+
+static PyObject *
+wrap_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "function() takes 10 arguments");
+        return NULL;
+    }
+    PyObject *code = args[0], *globals = args[1];
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "function code must be code");
+        return NULL;
+    }
+    if (PyUnicode_Check(globals)) {
+        PyObject *mod = PyImport_Import(globals);
+        if (mod == NULL) {
+            return NULL;
+        }
+        globals = PyModule_Check(mod) ? PyModule_GetDict(mod) : NULL;
+        Py_XINCREF(globals);
+        Py_DECREF(mod);
+        if (globals == NULL) {
+            PyErr_SetString(PyExc_TypeError, "function globals must be "
+                            "a module's");
+            return NULL;
+        }
+    }
+    else if (PyDict_Check(globals)) {
+        Py_INCREF(globals);
+    }
+    else {
+        PyErr_SetString(PyExc_TypeError, "function globals must be a dict");
+        return NULL;
+    }
+    PyObject *ctor_args = Py_BuildValue("(OOOOO)", code, globals, args[2],
+                                        args[4], args[6]);
+    Py_DECREF(globals);
+    if (ctor_args == NULL) {
+        return NULL;
+    }
+    PyObject *f = PyObject_Call((PyObject *)&PyFunction_Type, ctor_args,
+                                NULL);
+    Py_DECREF(ctor_args);
+    if (f == NULL) {
+        return NULL;
+    }
+    if (PyObject_SetAttrString(f, "__qualname__", args[3]) < 0
+        || (args[5] != Py_None
+            && PyObject_SetAttrString(f, "__kwdefaults__", args[5]) < 0)
+        || (args[7] != Py_None
+            && PyObject_SetAttrString(f, "__annotations__", args[7]) < 0)
+        || (args[8] != Py_None
+            && PyObject_SetAttrString(f, "__dict__", args[8]) < 0)
+        || (args[9] != Py_None
+            && PyObject_SetAttrString(f, "__module__", args[9]) < 0)) {
+        Py_DECREF(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* Cells by value in two steps, so that a cell may hold the function whose
+   closure holds it: made empty, filled by the pickle's BUILD through
+   setattr (a state of (None, {"cell_contents": v})). */
+static PyObject *
+wrap_reduce_cell(PyObject *module, PyObject *obj)
+{
+    if (!PyCell_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "a cell is required");
+        return NULL;
+    }
+    PyObject *helper = PyObject_GetAttrString(module, "cell");
+    if (helper == NULL) {
+        return NULL;
+    }
+    PyObject *v = PyCell_GET(obj);
+    PyObject *r = v == NULL
+        ? Py_BuildValue("(O())", helper)
+        : Py_BuildValue("(O()(O{sO}))", helper, Py_None, "cell_contents", v);
+    Py_DECREF(helper);
+    return r;
+}
+
+static PyObject *
+wrap_cell(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    return PyCell_New(NULL);
+}
+
+/* Modules by name when they are imported, else by value. */
+static PyObject *
+wrap_reduce_module(PyObject *module, PyObject *obj)
+{
+    PyObject *name = PyModule_GetNameObject(obj);
+    if (name == NULL) {
+        return NULL;
+    }
+    PyObject *known = PyImport_GetModule(name);
+    if (known == NULL && PyErr_Occurred()) {
+        Py_DECREF(name);
+        return NULL;
+    }
+    PyObject *r;
+    if (known == obj) {
+        PyObject *imp = _PyImport_GetModuleAttrString("importlib",
+                                                      "import_module");
+        r = imp ? Py_BuildValue("(O(O))", imp, name) : NULL;
+        Py_XDECREF(imp);
+    }
+    else {
+        PyObject *helper = PyObject_GetAttrString(module, "module");
+        r = helper ? Py_BuildValue("(O(OO))", helper, name,
+                                   PyModule_GetDict(obj)) : NULL;
+        Py_XDECREF(helper);
+    }
+    Py_XDECREF(known);
+    Py_DECREF(name);
+    return r;
+}
+
+static PyObject *
+wrap_module(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "module(name, dict) expected");
+        return NULL;
+    }
+    PyObject *m = PyModule_NewObject(args[0]);
+    if (m != NULL && PyDict_Update(PyModule_GetDict(m), args[1]) < 0) {
+        Py_CLEAR(m);
+    }
+    return m;
+}
+
+/* copyreg.pickle() for the types above, once per interpreter. */
+static int
+register_reducers(PyObject *wrap)
+{
+    static const struct { PyTypeObject *type; const char *reducer; } r[] = {
+        {&PyCode_Type, "reduce_code"},
+        {&PyFunction_Type, "reduce_function"},
+        {&PyCell_Type, "reduce_cell"},
+        {&PyModule_Type, "reduce_module"},
+    };
+    PyObject *copyreg = PyImport_ImportModule("copyreg");
+    if (copyreg == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < Py_ARRAY_LENGTH(r); i++) {
+        PyObject *f = PyObject_GetAttrString(wrap, r[i].reducer);
+        PyObject *res = f ? PyObject_CallMethod(copyreg, "pickle", "OO",
+                                                r[i].type, f) : NULL;
+        Py_XDECREF(f);
+        if (res == NULL) {
+            Py_DECREF(copyreg);
+            return -1;
+        }
+        Py_DECREF(res);
+    }
+    Py_DECREF(copyreg);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The _wrap module */
 
 static PyObject *
@@ -671,6 +1063,25 @@ static PyMethodDef wrap_methods[] = {
     {"_cannot_execute", wrap_cannot_execute, METH_O,
      PyDoc_STR("What a tasklet whose frames held C state runs when it is "
                "resumed after unpickling.")},
+    {"reduce_code", wrap_reduce_code, METH_O,
+     PyDoc_STR("Reduce a code object to its value.")},
+    {"code", wrap_code, METH_VARARGS,
+     PyDoc_STR("code(magic, *fields)\n--\n\nA code object from its "
+               "fields, refused if it is of another bytecode version or "
+               "fails check_code().")},
+    {"reduce_function", wrap_reduce_function, METH_O,
+     PyDoc_STR("Reduce a function that cannot be found by name.")},
+    {"function", _PyCFunction_CAST(wrap_function), METH_FASTCALL,
+     PyDoc_STR("function(code, globals, name, qualname, defaults, "
+               "kwdefaults, closure, annotations, dict, module)")},
+    {"reduce_cell", wrap_reduce_cell, METH_O,
+     PyDoc_STR("Reduce a cell to an empty cell and its contents.")},
+    {"cell", wrap_cell, METH_NOARGS,
+     PyDoc_STR("cell(): an empty cell, filled by the pickle later.")},
+    {"reduce_module", wrap_reduce_module, METH_O,
+     PyDoc_STR("Reduce a module: by name if imported, else by value.")},
+    {"module", _PyCFunction_CAST(wrap_module), METH_FASTCALL,
+     PyDoc_STR("module(name, dict): a module not in sys.modules.")},
     {"check_code", wrap_check_code, METH_O,
      PyDoc_STR("check_code(code)\n--\n\nRaise ValueError if the code's "
                "bytecode could crash the interpreter when a frame of it is "
@@ -705,7 +1116,8 @@ _PySlp_AddWrapModule(PyObject *stackless)
         return -1;
     }
     PyObject *modules = PyImport_GetModuleDict();
-    if (PyDict_SetItemString(modules, "stackless._wrap", m) < 0) {
+    if (PyDict_SetItemString(modules, "stackless._wrap", m) < 0
+        || register_reducers(m) < 0) {
         Py_DECREF(m);
         return -1;
     }

@@ -15,7 +15,6 @@
 #include "stackless_version.h"
 #include "pycore_modsupport.h"    // _PyArg_UnpackKeywords()
 
-#define PICKLEFLAGS_MASK 7
 
 /*[clinic input]
 module stackless
@@ -452,7 +451,7 @@ update_flags(long *slot, long value, long mask)
     if (value == -1) {
         return PyLong_FromLong(old);
     }
-    if (value < -1 || (value & mask & ~PICKLEFLAGS_MASK)) {
+    if (value < -1 || (value & mask & ~PySlp_PICKLEFLAGS_MASK)) {
         PyErr_SetString(PyExc_ValueError,
                         "you must not set an undefined pickle-flag");
         return NULL;
@@ -839,7 +838,9 @@ stackless_exec(PyObject *m)
         || PyModule_AddIntConstant(m, "PICKLEFLAGS_PRESERVE_AG_FINALIZER",
                                    2) < 0
         || PyModule_AddIntConstant(m, "PICKLEFLAGS_RESET_AG_FINALIZER",
-                                   4) < 0) {
+                                   4) < 0
+        || PyModule_AddIntConstant(m, "PICKLEFLAGS_CODE_BY_REFERENCE",
+                                   PySlp_PICKLEFLAGS_CODE_BY_REFERENCE) < 0) {
         return -1;
     }
     PyObject *all = Py_BuildValue(

@@ -143,7 +143,7 @@ class CatalogueTest(StacklessTestCase):
             (RuntimeError, 'Thread id not found',
              stackless.get_thread_info, bad_thread),
             (ValueError, 'you must not set an undefined pickle-flag',
-             stackless.pickle_flags, 8),
+             stackless.pickle_flags, 16),
             (ValueError, 'you must not set an undefined pickle-flag',
              stackless.pickle_flags_default, -5),
         ]
