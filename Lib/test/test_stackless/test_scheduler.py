@@ -49,7 +49,8 @@ class ModuleTest(StacklessTestCase):
                      'pickle_flags_default', 'bomb',
                      'PICKLEFLAGS_PRESERVE_TRACING_STATE',
                      'PICKLEFLAGS_PRESERVE_AG_FINALIZER',
-                     'PICKLEFLAGS_RESET_AG_FINALIZER'):
+                     'PICKLEFLAGS_RESET_AG_FINALIZER',
+                     'PICKLEFLAGS_CODE_BY_REFERENCE'):
             with self.subTest(name=name):
                 self.assertTrue(hasattr(stackless, name))
                 self.assertNotIn(name, stackless.__all__)
@@ -58,6 +59,7 @@ class ModuleTest(StacklessTestCase):
         self.assertEqual(stackless.PICKLEFLAGS_PRESERVE_TRACING_STATE, 1)
         self.assertEqual(stackless.PICKLEFLAGS_PRESERVE_AG_FINALIZER, 2)
         self.assertEqual(stackless.PICKLEFLAGS_RESET_AG_FINALIZER, 4)
+        self.assertEqual(stackless.PICKLEFLAGS_CODE_BY_REFERENCE, 8)
 
     def test_module_is_its_own_attribute(self):
         self.assertIsInstance(stackless, types.ModuleType)
@@ -116,13 +118,16 @@ class ModuleTest(StacklessTestCase):
             self.assertEqual(stackless.pickle_flags(new_flags=2, mask=3), 5)
             self.assertEqual(stackless.pickle_flags(), 6)
             msg = 'you must not set an undefined pickle-flag'
-            for args in ((8,), (-2,), (15, -1), (8, 8)):
+            for args in ((16,), (-2,), (31, -1), (16, 16)):
                 with self.subTest(args=args):
                     self.assertRaisesMessage(ValueError, msg,
                                              stackless.pickle_flags, *args)
             # undefined bits outside the mask do not matter
-            self.assertEqual(stackless.pickle_flags(9, 1), 6)
+            self.assertEqual(stackless.pickle_flags(17, 1), 6)
             self.assertEqual(stackless.pickle_flags(), 7)
+            # ours: PICKLEFLAGS_CODE_BY_REFERENCE
+            self.assertEqual(stackless.pickle_flags(8, 8), 7)
+            self.assertEqual(stackless.pickle_flags(), 15)
         finally:
             stackless.pickle_flags(old)
         self.assertEqual(stackless.pickle_flags(), old)
