@@ -1137,38 +1137,52 @@ analyse(PyCodeObject *co)
     info->isop = c.isop;
     c.isop = NULL;
     Py_ssize_t npoints = 0;
-    for (Py_ssize_t e = 0; e < c.n; e++) {
-        int op, arg;
-        if (c.entry[e] && c.in[e].depth >= 0) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (Py_ssize_t e = 0; e < c.n; e++) {
+            int op, arg;
+            if (!c.entry[e] || c.in[e].depth < 0) {
+                continue;
+            }
             Py_ssize_t i = real_op(&c, e, &op, &arg);
-            npoints += is_resume_point(&c, i);
+            /* A generator resumes right after YIELD_VALUE (or, never run,
+               after RETURN_GENERATOR), with the value sent pushed. */
+            int after = -1;
+            if (e > 0 && info->isop[e - 1]) {
+                int pop = c.code[e - 1].op.code;
+                if (pop == YIELD_VALUE) {
+                    after = FRAME_SUSPENDED + c.code[e - 1].op.arg;
+                }
+                else if (pop == RETURN_GENERATOR) {
+                    after = FRAME_CREATED;
+                }
+            }
+            if (!is_resume_point(&c, i) && after == -1) {
+                continue;
+            }
+            if (pass == 0) {
+                npoints++;
+                continue;
+            }
+            PySlp_CodePoint *p = &info->points[info->npoints++];
+            p->offset = (int)i;
+            p->op = op;
+            p->arg = arg;
+            p->after_yield = after;
+            p->depth = c.in[e].depth;
+            p->stack = c.in[e].stack;
+            p->locals = c.in[e].locals;
+            c.in[e].stack = NULL;
+            c.in[e].locals = NULL;
         }
-    }
-    info->points = PyMem_Calloc(npoints + 1, sizeof(PySlp_CodePoint));
-    if (info->points == NULL) {
-        PyErr_NoMemory();
-        info_free(info);
-        info = NULL;
-        goto done;
-    }
-    for (Py_ssize_t e = 0; e < c.n; e++) {
-        int op, arg;
-        if (!c.entry[e] || c.in[e].depth < 0) {
-            continue;
+        if (pass == 0) {
+            info->points = PyMem_Calloc(npoints + 1, sizeof(PySlp_CodePoint));
+            if (info->points == NULL) {
+                PyErr_NoMemory();
+                info_free(info);
+                info = NULL;
+                goto done;
+            }
         }
-        Py_ssize_t i = real_op(&c, e, &op, &arg);
-        if (!is_resume_point(&c, i)) {
-            continue;
-        }
-        PySlp_CodePoint *p = &info->points[info->npoints++];
-        p->offset = (int)i;
-        p->op = op;
-        p->arg = arg;
-        p->depth = c.in[e].depth;
-        p->stack = c.in[e].stack;
-        p->locals = c.in[e].locals;
-        c.in[e].stack = NULL;
-        c.in[e].locals = NULL;
     }
 done:
     if (c.in != NULL) {

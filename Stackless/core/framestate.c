@@ -177,18 +177,18 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
         spec->kind = PySlp_FRAME_INVALID;
         return 0;
     }
-    if (kind != PySlp_FRAME_CALL) {
+    if (kind != PySlp_FRAME_CALL && kind != PySlp_FRAME_YIELD) {
         return bad_state(PyExc_ValueError, "unknown frame kind");
     }
-    spec->kind = PySlp_FRAME_CALL;
+    spec->kind = (int)kind;
     if (!PyFunction_Check(func)) {
         return bad_state(PyExc_TypeError, "frame function is not a function");
     }
-    if (!(co->co_flags & CO_OPTIMIZED)
-        || (co->co_flags & (CO_GENERATOR | CO_COROUTINE
-                            | CO_ASYNC_GENERATOR))) {
+    int is_gen = (co->co_flags & (CO_GENERATOR | CO_COROUTINE
+                                  | CO_ASYNC_GENERATOR)) != 0;
+    if (!(co->co_flags & CO_OPTIMIZED) || is_gen != (kind == PySlp_FRAME_YIELD)) {
         return bad_state(PyExc_ValueError,
-                         "frame code cannot be rebuilt in a tasklet");
+                         "frame code does not fit the frame's kind");
     }
     const PySlp_CodeInfo *info = _PySlp_CodeCheck(co);
     if (info == NULL) {
@@ -197,7 +197,15 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
     const PySlp_CodePoint *p = offset >= 0 && offset <= INT_MAX
                                ? _PySlp_CodePointAt(info, offset) : NULL;
     int return_offset = 0;
-    int popped = p != NULL ? call_shape(p, &return_offset) : -1;
+    int popped;
+    if (kind == PySlp_FRAME_YIELD) {
+        /* Resumed with the value sent pushed: it is not saved. */
+        popped = p != NULL && p->after_yield != -1 ? 1 : -1;
+        spec->gen_state = p != NULL ? p->after_yield : 0;
+    }
+    else {
+        popped = p != NULL ? call_shape(p, &return_offset) : -1;
+    }
     if (popped < 0 || (top && p->op != CALL)) {
         return bad_state(PyExc_ValueError,
                          "frame offset is not where a frame is suspended");
@@ -336,6 +344,128 @@ _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states)
 error:
     PyMem_Free(specs);
     return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Generators, coroutines, async generators */
+
+/* (code, name, qualname, frame state or None, handled exception or None);
+   the frame state only while the generator is suspended: an exhausted
+   one loads exhausted, a running one (its frame in some tasklet's chain)
+   cannot be rebuilt on its own and loads exhausted as well. */
+PyObject *
+_PySlp_GenGetState(PyGenObject *gen)
+{
+    _PyInterpreterFrame *f = (_PyInterpreterFrame *)gen->gi_iframe;
+    PyObject *fs = NULL;
+    int st = gen->gi_frame_state;
+    if (st == FRAME_CREATED || FRAME_STATE_SUSPENDED(st)) {
+        fs = _PySlp_FrameGetState(f, 1, 0);
+        if (fs == NULL) {
+            return NULL;
+        }
+        /* The frame of a suspended generator resumes at a yield. */
+        PyObject *k = PyLong_FromLong(PySlp_FRAME_YIELD);
+        if (k == NULL) {
+            Py_DECREF(fs);
+            return NULL;
+        }
+        Py_SETREF(fs, Py_BuildValue("(OONOOOO)", PyTuple_GET_ITEM(fs, 0),
+                                    PyTuple_GET_ITEM(fs, 1), k,
+                                    PyTuple_GET_ITEM(fs, 3),
+                                    PyTuple_GET_ITEM(fs, 4),
+                                    PyTuple_GET_ITEM(fs, 5),
+                                    PyTuple_GET_ITEM(fs, 6)));
+        if (fs == NULL) {
+            return NULL;
+        }
+    }
+    PyObject *exc = gen->gi_exc_state.exc_value;
+    /* The code comes with the frame's function when there is a frame. */
+    return Py_BuildValue("(OOONO)", fs ? Py_None : f->f_executable,
+                         gen->gi_name,
+                         gen->gi_qualname, fs ? fs : Py_NewRef(Py_None),
+                         exc ? exc : Py_None);
+}
+
+/* A generator rebuilt from _PySlp_GenGetState()'s tuple, checked. */
+PyObject *
+_PySlp_GenFromState(PyObject *state)
+{
+    PyObject *code, *name, *qualname, *fs, *exc;
+    if (!PyTuple_CheckExact(state)
+        || !PyArg_ParseTuple(state, "OUUOO;generator state must be (code, "
+                             "name, qualname, frame state, exception)",
+                             &code, &name, &qualname, &fs, &exc)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "generator state must be a "
+                            "tuple");
+        }
+        return NULL;
+    }
+    PySlp_FrameSpec spec;
+    if (fs != Py_None) {
+        if (_PySlp_FrameCheckState(fs, 0, &spec) < 0) {
+            return NULL;
+        }
+        if (spec.kind != PySlp_FRAME_YIELD
+            || (code != Py_None && code != (PyObject *)spec.code)) {
+            PyErr_SetString(PyExc_ValueError,
+                            "generator frame does not fit its code");
+            return NULL;
+        }
+        code = (PyObject *)spec.code;
+    }
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "generator code must be code");
+        return NULL;
+    }
+    PyCodeObject *co = (PyCodeObject *)code;
+    int flags = co->co_flags & (CO_GENERATOR | CO_COROUTINE
+                                | CO_ASYNC_GENERATOR);
+    PyTypeObject *type = flags == CO_GENERATOR ? &PyGen_Type
+                         : flags == CO_COROUTINE ? &PyCoro_Type
+                         : flags == CO_ASYNC_GENERATOR ? &PyAsyncGen_Type
+                         : NULL;
+    if (type == NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "generator code is not a generator's");
+        return NULL;
+    }
+    if (exc != Py_None && !PyExceptionInstance_Check(exc)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "a generator's exception must be an exception or "
+                        "None");
+        return NULL;
+    }
+    PyGenObject *gen = PyObject_GC_NewVar(PyGenObject, type,
+                                          _PyFrame_NumSlotsForCodeObject(co));
+    if (gen == NULL) {
+        return NULL;
+    }
+    gen->gi_weakreflist = NULL;
+    gen->gi_name = Py_NewRef(name);
+    gen->gi_qualname = Py_NewRef(qualname);
+    gen->gi_exc_state.exc_value = exc == Py_None ? NULL : Py_NewRef(exc);
+    gen->gi_exc_state.previous_item = NULL;
+    gen->gi_origin_or_finalizer = NULL;
+    gen->gi_hooks_inited = 0;
+    gen->gi_closed = 0;
+    gen->gi_running_async = 0;
+    _PyInterpreterFrame *f = (_PyInterpreterFrame *)gen->gi_iframe;
+    if (fs == Py_None) {
+        /* Exhausted: only its code is kept, as CPython keeps it. */
+        f->f_executable = Py_NewRef(code);
+        gen->gi_frame_state = FRAME_CLEARED;
+    }
+    else {
+        fill_frame(f, &spec, 0);
+        f->owner = FRAME_OWNED_BY_GENERATOR;
+        f->previous = NULL;
+        gen->gi_frame_state = (int8_t)spec.gen_state;
+    }
+    PyObject_GC_Track(gen);
+    return (PyObject *)gen;
 }
 
 /* The frames of a suspended tasklet, outermost first, as states; whether

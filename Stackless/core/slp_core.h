@@ -611,6 +611,8 @@ PyObject *_PySlp_ChannelAction(PyChannelObject *ch, int dir,
 typedef struct {
     int offset;                 /* code unit of its op */
     int op, arg;                /* unspecialised, argument extended */
+    int after_yield;            /* a generator resumes here: the frame
+                                   state it has then; else -1 */
     int depth;                  /* value stack depth before it */
     uint16_t *stack;            /* depth kinds, bottom first */
     uint8_t *locals;            /* co_nlocalsplus states */
@@ -632,6 +634,7 @@ int _PySlp_ValueHasKind(const PySlp_CodeInfo *info, PyObject *v,
 
 #define PySlp_FRAME_INVALID 0   /* inspection only: cannot run again */
 #define PySlp_FRAME_CALL    1   /* suspended in a call */
+#define PySlp_FRAME_YIELD   2   /* a generator's, suspended at a yield */
 
 /* A frame state checked against its code (borrowed references). */
 typedef struct {
@@ -643,11 +646,14 @@ typedef struct {
     Py_ssize_t nvalues;
     int offset;
     int return_offset;
+    int gen_state;              /* PySlp_FRAME_YIELD: its frame state */
 } PySlp_FrameSpec;
 
 PyObject *_PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top);
 int _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec);
 PyObject *_PySlp_TaskletGetFrames(PyTaskletObject *t);
+PyObject *_PySlp_GenGetState(PyGenObject *gen);
+PyObject *_PySlp_GenFromState(PyObject *state);
 int _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states);
 
 /* ------------------------------------------------------------------ */

@@ -985,6 +985,29 @@ wrap_module(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return m;
 }
 
+/* Generators, coroutines and async generators by value (their frame
+   checked on load like a tasklet's; core/framestate.c). */
+static PyObject *
+wrap_reduce_generator(PyObject *module, PyObject *obj)
+{
+    if (!PyGen_Check(obj) && !PyCoro_CheckExact(obj)
+        && !PyAsyncGen_CheckExact(obj)) {
+        PyErr_SetString(PyExc_TypeError, "a generator is required");
+        return NULL;
+    }
+    PyObject *helper = PyObject_GetAttrString(module, "generator");
+    PyObject *state = helper ? _PySlp_GenGetState((PyGenObject *)obj) : NULL;
+    PyObject *r = state ? Py_BuildValue("(O(N))", helper, state) : NULL;
+    Py_XDECREF(helper);
+    return r;
+}
+
+static PyObject *
+wrap_generator(PyObject *module, PyObject *state)
+{
+    return _PySlp_GenFromState(state);
+}
+
 /* copyreg.pickle() for the types above, once per interpreter. */
 static int
 register_reducers(PyObject *wrap)
@@ -994,6 +1017,9 @@ register_reducers(PyObject *wrap)
         {&PyFunction_Type, "reduce_function"},
         {&PyCell_Type, "reduce_cell"},
         {&PyModule_Type, "reduce_module"},
+        {&PyGen_Type, "reduce_generator"},
+        {&PyCoro_Type, "reduce_generator"},
+        {&PyAsyncGen_Type, "reduce_generator"},
     };
     PyObject *copyreg = PyImport_ImportModule("copyreg");
     if (copyreg == NULL) {
@@ -1082,6 +1108,10 @@ static PyMethodDef wrap_methods[] = {
      PyDoc_STR("Reduce a module: by name if imported, else by value.")},
     {"module", _PyCFunction_CAST(wrap_module), METH_FASTCALL,
      PyDoc_STR("module(name, dict): a module not in sys.modules.")},
+    {"reduce_generator", wrap_reduce_generator, METH_O,
+     PyDoc_STR("Reduce a generator, coroutine or async generator.")},
+    {"generator", wrap_generator, METH_O,
+     PyDoc_STR("generator(state): a generator rebuilt and checked.")},
     {"check_code", wrap_check_code, METH_O,
      PyDoc_STR("check_code(code)\n--\n\nRaise ValueError if the code's "
                "bytecode could crash the interpreter when a frame of it is "
