@@ -1146,7 +1146,7 @@ analyse(PyCodeObject *co)
             Py_ssize_t i = real_op(&c, e, &op, &arg);
             /* A generator resumes right after YIELD_VALUE (or, never run,
                after RETURN_GENERATOR), with the value sent pushed. */
-            int after = -1;
+            int after = PySlp_NO_YIELD;
             if (e > 0 && info->isop[e - 1]) {
                 int pop = c.code[e - 1].op.code;
                 if (pop == YIELD_VALUE) {
@@ -1156,7 +1156,7 @@ analyse(PyCodeObject *co)
                     after = FRAME_CREATED;
                 }
             }
-            if (!is_resume_point(&c, i) && after == -1) {
+            if (!is_resume_point(&c, i) && after == PySlp_NO_YIELD) {
                 continue;
             }
             if (pass == 0) {

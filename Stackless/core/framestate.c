@@ -200,7 +200,7 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
     int popped;
     if (kind == PySlp_FRAME_YIELD) {
         /* Resumed with the value sent pushed: it is not saved. */
-        popped = p != NULL && p->after_yield != -1 ? 1 : -1;
+        popped = p != NULL && p->after_yield != PySlp_NO_YIELD ? 1 : -1;
         spec->gen_state = p != NULL ? p->after_yield : 0;
     }
     else {

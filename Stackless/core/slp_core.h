@@ -607,12 +607,14 @@ PyObject *_PySlp_ChannelAction(PyChannelObject *ch, int dir,
 #define PySlp_L_OBJ     0x02
 #define PySlp_L_CELL    0x04
 
+#define PySlp_NO_YIELD (-100)   /* not a FRAME_* state */
+
 /* The state before an instruction where a frame can be suspended. */
 typedef struct {
     int offset;                 /* code unit of its op */
     int op, arg;                /* unspecialised, argument extended */
     int after_yield;            /* a generator resumes here: the frame
-                                   state it has then; else -1 */
+                                   state it has then; else PySlp_NO_YIELD */
     int depth;                  /* value stack depth before it */
     uint16_t *stack;            /* depth kinds, bottom first */
     uint8_t *locals;            /* co_nlocalsplus states */

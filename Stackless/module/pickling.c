@@ -17,6 +17,9 @@
 
 #include "slp_module.h"
 #include "pycore_frame.h"
+#include "pycore_code.h"          // _PyCode_CODE()
+#include "pycore_traceback.h"
+#include "frameobject.h"          // PyFrame_New()
 #include "pycore_import.h"        // _PyImport_GetModuleAttrString()
 #include "pycore_modsupport.h"    // _PyArg_NoKeywords()
 
@@ -1008,6 +1011,89 @@ wrap_generator(PyObject *module, PyObject *state)
     return _PySlp_GenFromState(state);
 }
 
+/* Tracebacks by value: each entry's function (or code), line and
+   instruction; on load each gets a frame object of its own that only
+   describes where it was (it cannot run), so that printing and walking the
+   traceback work as before. */
+static PyObject *
+wrap_reduce_traceback(PyObject *module, PyObject *obj)
+{
+    if (!PyTraceBack_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "a traceback is required");
+        return NULL;
+    }
+    PyTracebackObject *tb = (PyTracebackObject *)obj;
+    _PyInterpreterFrame *f = tb->tb_frame->f_frame;
+    PyObject *where = f->f_funcobj;
+    if (!PyFunction_Check(where)
+        || PyFunction_GET_CODE(where) != f->f_executable) {
+        where = f->f_executable;    /* module or class body: by value */
+    }
+    int lineno = PyFrame_GetLineNumber(tb->tb_frame);
+    PyObject *tb_lineno = PyObject_GetAttrString(obj, "tb_lineno");
+    PyObject *helper = tb_lineno ? PyObject_GetAttrString(module, "traceback")
+                                 : NULL;
+    PyObject *r = helper == NULL ? NULL : Py_BuildValue(
+        "(O(OOiiO))", helper, tb->tb_next ? (PyObject *)tb->tb_next : Py_None,
+        where, lineno, tb->tb_lasti, tb_lineno);
+    Py_XDECREF(helper);
+    Py_XDECREF(tb_lineno);
+    return r;
+}
+
+static PyObject *
+wrap_traceback(PyObject *module, PyObject *args)
+{
+    PyObject *next, *where, *lineno;
+    int f_lineno, lasti;
+    if (!PyArg_ParseTuple(args, "OOiiO:traceback", &next, &where, &f_lineno,
+                          &lasti, &lineno)) {
+        return NULL;
+    }
+    if (next != Py_None && !PyTraceBack_Check(next)) {
+        PyErr_SetString(PyExc_TypeError, "tb_next must be a traceback");
+        return NULL;
+    }
+    PyObject *globals;
+    PyCodeObject *co;
+    if (PyFunction_Check(where)) {
+        co = (PyCodeObject *)PyFunction_GET_CODE(where);
+        globals = Py_NewRef(PyFunction_GET_GLOBALS(where));
+    }
+    else if (PyCode_Check(where)) {
+        co = (PyCodeObject *)where;
+        globals = PyDict_New();
+        if (globals == NULL) {
+            return NULL;
+        }
+    }
+    else {
+        PyErr_SetString(PyExc_TypeError,
+                        "a traceback's frame must be a function or code");
+        return NULL;
+    }
+    if (lasti < -1 || lasti >= _PyCode_NBYTES(co)) {
+        Py_DECREF(globals);
+        PyErr_SetString(PyExc_ValueError, "tb_lasti out of range");
+        return NULL;
+    }
+    PyFrameObject *frame = PyFrame_New(_PyThreadState_GET(), co, globals,
+                                       NULL);
+    Py_DECREF(globals);
+    if (frame == NULL) {
+        return NULL;
+    }
+    if (lasti >= 0) {
+        /* Where it was: its line numbers come from this. */
+        frame->f_frame->instr_ptr = _PyCode_CODE(co) + lasti / 2;
+    }
+    PyObject *tb = PyObject_CallFunction((PyObject *)&PyTraceBack_Type,
+                                         "OOiO", next, frame, lasti,
+                                         lineno);
+    Py_DECREF(frame);
+    return tb;
+}
+
 /* copyreg.pickle() for the types above, once per interpreter. */
 static int
 register_reducers(PyObject *wrap)
@@ -1020,6 +1106,7 @@ register_reducers(PyObject *wrap)
         {&PyGen_Type, "reduce_generator"},
         {&PyCoro_Type, "reduce_generator"},
         {&PyAsyncGen_Type, "reduce_generator"},
+        {&PyTraceBack_Type, "reduce_traceback"},
     };
     PyObject *copyreg = PyImport_ImportModule("copyreg");
     if (copyreg == NULL) {
@@ -1081,7 +1168,52 @@ wrap_check_code(PyObject *module, PyObject *code)
     Py_RETURN_NONE;
 }
 
+/* The resumption points of a code object, for tests:
+   [(offset, op, arg, after_yield, depth, stack kinds, local states)]. */
+static PyObject *
+wrap_code_points(PyObject *module, PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    PyCodeObject *co = (PyCodeObject *)code;
+    const PySlp_CodeInfo *info = _PySlp_CodeCheck(co);
+    if (info == NULL) {
+        return NULL;
+    }
+    PyObject *list = PyList_New(0);
+    for (Py_ssize_t off = 0; list != NULL && off < _PyCode_NBYTES(co) / 2;
+         off++) {
+        const PySlp_CodePoint *p = _PySlp_CodePointAt(info, off);
+        if (p == NULL) {
+            continue;
+        }
+        PyObject *stack = PyTuple_New(p->depth);
+        PyObject *locs = PyTuple_New(co->co_nlocalsplus);
+        for (int k = 0; stack && k < p->depth; k++) {
+            PyTuple_SET_ITEM(stack, k, PyLong_FromLong(p->stack[k]));
+        }
+        for (int k = 0; locs && k < co->co_nlocalsplus; k++) {
+            PyTuple_SET_ITEM(locs, k, PyLong_FromLong(p->locals[k]));
+        }
+        PyObject *item = (stack && locs)
+            ? Py_BuildValue("(iiiiiNN)", p->offset, p->op, p->arg,
+                            p->after_yield, p->depth, stack, locs)
+            : NULL;
+        if (item == NULL || PyList_Append(list, item) < 0) {
+            Py_XDECREF(item);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(item);
+    }
+    return list;
+}
+
 static PyMethodDef wrap_methods[] = {
+    {"_code_points", wrap_code_points, METH_O,
+     PyDoc_STR("The resumption points check_code() found, for tests.")},
     {"set_reduce_frame", wrap_set_reduce_frame, METH_O,
      PyDoc_STR("set_reduce_frame(func)\n--\n\nCall func with each frame a "
                "tasklet pickles and pickle its result instead; None "
@@ -1112,6 +1244,11 @@ static PyMethodDef wrap_methods[] = {
      PyDoc_STR("Reduce a generator, coroutine or async generator.")},
     {"generator", wrap_generator, METH_O,
      PyDoc_STR("generator(state): a generator rebuilt and checked.")},
+    {"reduce_traceback", wrap_reduce_traceback, METH_O,
+     PyDoc_STR("Reduce a traceback entry to where it was.")},
+    {"traceback", wrap_traceback, METH_VARARGS,
+     PyDoc_STR("traceback(tb_next, function or code, f_lineno, tb_lasti, "
+               "tb_lineno)")},
     {"check_code", wrap_check_code, METH_O,
      PyDoc_STR("check_code(code)\n--\n\nRaise ValueError if the code's "
                "bytecode could crash the interpreter when a frame of it is "
