@@ -384,7 +384,7 @@ _PySlp_TaskletReduce(PyTaskletObject *t)
         if (frames == NULL) {
             return NULL;
         }
-        if (t->alive && t->func != NULL) {
+        if (t->func != NULL) {
             PyObject *cf = make_cframe(t->func, t->args, t->kwargs);
             if (cf == NULL || PyList_Append(frames, cf) < 0) {
                 Py_XDECREF(cf);
@@ -427,11 +427,12 @@ frame_state_of(PyObject *item)
     return NULL;
 }
 
-/* The name of the first invalid frame's code, or NULL. */
+/* The name of the innermost invalid frame's code -- the first one that
+   would run --, or NULL. */
 static PyObject *
 first_invalid(PyObject *states)
 {
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(states); i++) {
+    for (Py_ssize_t i = PyList_GET_SIZE(states) - 1; i >= 0; i--) {
         PyObject *s = PyList_GET_ITEM(states, i);
         PyObject *kind = PyTuple_GET_ITEM(s, 2);
         if (PyLong_Check(kind) && PyLong_AsLong(kind) == PySlp_FRAME_CALL) {
@@ -838,16 +839,16 @@ wrap_reduce_function(PyObject *module, PyObject *obj)
         return NULL;
     }
     PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+    PyObject *ann = dict ? PyFunction_GetAnnotations(obj) : NULL;
     PyObject *r = NULL;
-    if (dict != NULL) {
+    if (dict != NULL && (ann != NULL || !PyErr_Occurred())) {
         r = Py_BuildValue(
             "(O(OOOOOOOOOO))", helper, f->func_code, globals_ref,
             f->func_name, f->func_qualname,
             f->func_defaults ? f->func_defaults : Py_None,
             f->func_kwdefaults ? f->func_kwdefaults : Py_None,
             f->func_closure ? f->func_closure : Py_None,
-            f->func_annotations ? f->func_annotations : Py_None,
-            dict, modname ? modname : Py_None);
+            ann ? ann : Py_None, dict, modname ? modname : Py_None);
     }
     Py_XDECREF(dict);
     Py_DECREF(helper);
