@@ -31,6 +31,7 @@
 #include "pycore_object.h"        // _PyObject_NextNotImplemented
 #include "pycore_opcode_metadata.h"
 #include "pycore_opcode_utils.h"  // MAKE_FUNCTION_*
+#include "opcode.h"                // NB_*
 
 #define L_ALL (PySlp_L_NULL | PySlp_L_OBJ | PySlp_L_CELL)
 
@@ -74,8 +75,14 @@ typedef struct {
 static int
 fail(Checker *c, Py_ssize_t at, const char *why)
 {
-    PyErr_Format(PyExc_ValueError, "invalid bytecode in %R at %zd: %s",
-                 c->co->co_qualname, at * 2, why);
+    if (c->co == NULL) {
+        PyErr_Format(PyExc_ValueError, "invalid bytecode at %zd: %s",
+                     at * 2, why);
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "invalid bytecode in %R at %zd: %s",
+                     c->co->co_qualname, at * 2, why);
+    }
     return -1;
 }
 
@@ -244,9 +251,10 @@ real_op(Checker *c, Py_ssize_t i, int *op, int *arg)
     return i;
 }
 
-/* Mark instruction entries and real ops; jump targets. */
+/* Mark instruction entries and real ops: every op one of this version's
+   unspecialised instructions, its inline caches within the code. */
 static int
-decode(Checker *c)
+scan_instructions(Checker *c)
 {
     Py_ssize_t i = 0;
     while (i < c->n) {
@@ -272,6 +280,46 @@ decode(Checker *c)
             return fail(c, first, "inline cache beyond the end");
         }
     }
+    return 0;
+}
+
+/* CPython's code constructor walks the instructions too (to set up the
+   inline caches) and trusts them: raw bytecode that arrives by value is
+   scanned before a code object is made of it. */
+int
+_PySlp_CheckInstructionBytes(PyObject *bytes)
+{
+    if (!PyBytes_Check(bytes) || PyBytes_GET_SIZE(bytes) % 2) {
+        PyErr_SetString(PyExc_ValueError, "bytecode must be bytes of even "
+                        "length");
+        return -1;
+    }
+    Checker c;
+    memset(&c, 0, sizeof(c));
+    c.code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(bytes);
+    c.n = PyBytes_GET_SIZE(bytes) / 2;
+    c.entry = PyMem_Calloc(c.n + 1, 1);
+    c.isop = PyMem_Calloc(c.n + 1, 1);
+    int rc = -1;
+    if (c.entry == NULL || c.isop == NULL) {
+        PyErr_NoMemory();
+    }
+    else {
+        rc = scan_instructions(&c);
+    }
+    PyMem_Free(c.entry);
+    PyMem_Free(c.isop);
+    return rc;
+}
+
+/* Instructions, then jump targets. */
+static int
+decode(Checker *c)
+{
+    if (scan_instructions(c) < 0) {
+        return -1;
+    }
+    Py_ssize_t i;
     /* Jump targets, so that pattern rules can see what is entered only
        by falling through. */
     for (i = 0; i < c->n; i++) {
@@ -936,6 +984,17 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
     case RAISE_VARARGS:
         if (arg > 2) {
             return fail(c, i, "bad RAISE_VARARGS");
+        }
+        break;
+    /* Arguments that index a table of the eval loop. */
+    case BINARY_OP:
+        if (arg > NB_INPLACE_XOR) {
+            return fail(c, i, "no such binary operator");
+        }
+        break;
+    case COMPARE_OP:
+        if ((arg >> 5) > Py_GE) {
+            return fail(c, i, "no such comparison");
         }
         break;
 

@@ -628,6 +628,7 @@ const PySlp_CodeInfo *_PySlp_CodeCheck(PyCodeObject *co);
 const PySlp_CodePoint *_PySlp_CodePointAt(const PySlp_CodeInfo *info,
                                           Py_ssize_t offset);
 int _PySlp_CodeIsInstruction(const PySlp_CodeInfo *info, Py_ssize_t offset);
+int _PySlp_CheckInstructionBytes(PyObject *bytes);
 int _PySlp_ValueHasKind(const PySlp_CodeInfo *info, PyObject *v,
                         uint16_t kinds);
 

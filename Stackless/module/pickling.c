@@ -794,6 +794,11 @@ wrap_code(PyObject *module, PyObject *args)
         return NULL;
     }
     Py_DECREF(magic);
+    /* The code constructor itself trusts the instructions. */
+    if (PyTuple_GET_SIZE(args) > 7
+        && _PySlp_CheckInstructionBytes(PyTuple_GET_ITEM(args, 7)) < 0) {
+        return NULL;
+    }
     PyObject *rest = PyTuple_GetSlice(args, 1, PyTuple_GET_SIZE(args));
     if (rest == NULL) {
         return NULL;
