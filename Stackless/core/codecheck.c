@@ -501,6 +501,7 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
     }
     NEED(popped);
     int fallthrough = 1;
+    int jumps = 0;              /* whether it may jump (to `jump`) */
     Py_ssize_t jump = -1;
 
     switch (op) {
@@ -929,12 +930,14 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
     case FOR_ITER:
         REQUIRE(1, PySlp_S_ITER, "FOR_ITER without an iterator");
         jump = next + arg + 2;
+        jumps = 1;
         break;
     case SEND:
         REQUIRE(1, ~PySlp_S_NULL, "NULL operand");
         REQUIRE(2, ~PySlp_S_NULL, "NULL operand");
         SLOT(1) = PySlp_S_OBJ;
         jump = next + arg;
+        jumps = 1;
         break;
 
     /* Exceptions */
@@ -1002,17 +1005,20 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
     case JUMP_FORWARD:
         fallthrough = 0;
         jump = next + arg;
+        jumps = 1;
         break;
     case JUMP_BACKWARD:
     case JUMP_BACKWARD_NO_INTERRUPT:
         fallthrough = 0;
         jump = next - arg;
+        jumps = 1;
         break;
     case POP_JUMP_IF_FALSE:
     case POP_JUMP_IF_TRUE:
     case POP_JUMP_IF_NONE:
     case POP_JUMP_IF_NOT_NONE:
         jump = next + arg;
+        jumps = 1;
         break;
     }
 
@@ -1052,7 +1058,7 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
     if (op == SEND) {
         SLOT(2) = PySlp_S_OBJ;
     }
-    if (jump >= 0) {
+    if (jumps) {
         if (narrow) {
             uint16_t none = below & PySlp_S_NONE;
             uint16_t other = below & ~PySlp_S_NONE;
