@@ -11,7 +11,7 @@ TOOLS := tools
 
 .PHONY: all run test deps src debug asan stock patches check-patches \
 	reset-src install dist parity bench bench-quick clean distclean \
-	test-variants clinic fuzz
+	test-variants clinic fuzz fuzz-pickle
 
 # Build the release interpreter; ./python runs it.
 all: deps
@@ -36,6 +36,11 @@ test-variants: all debug asan
 # (make test runs a few; see tools/fuzz.sh for the knobs).
 fuzz: all debug asan
 	$(TOOLS)/fuzz.sh
+
+# Mutated tasklet pickles, loaded and run, on the release, debug and ASan
+# builds (make test runs a few hundred; see tools/fuzz-pickle.sh).
+fuzz-pickle: all debug asan
+	$(TOOLS)/fuzz-pickle.sh
 
 deps:
 	$(TOOLS)/install-deps.sh
@@ -91,11 +96,13 @@ BENCH_PACKAGES := pypy3 python3-greenlet python3-gevent gnuplot-nox valgrind
 bench: all stock
 	-$(TOOLS)/install-deps.sh $(BENCH_PACKAGES)
 	./python bench/run.py
+	./python bench/pickling.py | tee bench/results/pickling.txt
 	./python bench/instructions.py --json bench/results/instructions.json \
 		| tee bench/results/instructions.txt
 
 bench-quick: all
 	./python bench/run.py --quick
+	./python bench/pickling.py --quick
 
 clean:
 	rm -rf $(BUILD) python dist

@@ -698,5 +698,25 @@ class DifferentialTest(StacklessTestCase):
             self.assertGreater(k, 0, name)
 
 
+class FuzzTest(StacklessTestCase):
+    """A quick pass of pickle_fuzz: mutated pickles and mutated loader
+    input, loaded and run in a child; any crash or hang fails.  `make
+    fuzz-pickle` runs many more."""
+
+    def test_mutated_pickles(self):
+        for seed in (1, 2):
+            with self.subTest(seed=seed):
+                proc = subprocess.run(
+                    [sys.executable, '-X', 'faulthandler', '-m',
+                     'test.test_stackless.pickle_fuzz', str(seed), '250'],
+                    capture_output=True, text=True, env=child_env(),
+                    timeout=SUBPROCESS_TIMEOUT)
+                last = proc.stdout.strip().splitlines()[-1:]
+                self.assertEqual(proc.returncode, 0,
+                                 '%s\n%s' % (last, proc.stderr[-3000:]))
+                self.assertTrue(last and last[0].startswith('done 250'),
+                                last)
+
+
 if __name__ == '__main__':
     unittest.main()

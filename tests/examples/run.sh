@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The pickling examples, against the release build: each prints "same
+# result" when the resumed run matches the uninterrupted one.
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PY=$REPO/build/release/python
+for ex in checkpoint migrate; do
+    if out=$(timeout 600 "$PY" "$REPO/examples/$ex.py" 2>&1) \
+            && grep -qx 'same result' <<<"$out"; then
+        echo "PASS: examples/$ex.py"
+    else
+        echo "FAIL: examples/$ex.py"
+        sed 's/^/    /' <<<"$out" | tail -n 20
+    fi
+done
+if out=$("$PY" "$REPO/bench/pickling.py" --quick 2>&1); then
+    echo "PASS: bench/pickling.py --quick"
+else
+    echo "FAIL: bench/pickling.py --quick"
+    sed 's/^/    /' <<<"$out" | tail -n 20
+fi
