@@ -376,7 +376,9 @@ _PySlp_TaskletReduce(PyTaskletObject *t)
                 Py_DECREF(frames);
                 return NULL;
             }
-            PyList_SET_ITEM(frames, i, im);     /* drops the state */
+            PyObject *state = PyList_GET_ITEM(frames, i);
+            PyList_SET_ITEM(frames, i, im);
+            Py_DECREF(state);
         }
     }
     else {
