@@ -207,7 +207,9 @@ def limit_memory():
     """A mutated memo index makes pickle's own loader allocate without
     bound (a limit of CPython's unpickler, not of ours): cap the address
     space so that this ends in MemoryError instead of swapping.  Not
-    under AddressSanitizer, which maps terabytes of shadow memory."""
+    under AddressSanitizer, which maps terabytes of shadow memory: there
+    ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=4096
+    does the same (test_pickle and tools/fuzz-pickle.sh set it)."""
     import sysconfig
     if '-fsanitize=address' in (sysconfig.get_config_var('CFLAGS') or ''):
         return
