@@ -18,6 +18,7 @@
 #include "slp_module.h"
 #include "pycore_frame.h"
 #include "pycore_code.h"          // _PyCode_CODE()
+#include "pycore_dict.h"          // _PyDictViewObject
 #include "pycore_traceback.h"
 #include "frameobject.h"          // PyFrame_New()
 #include "pycore_import.h"        // _PyImport_GetModuleAttrString()
@@ -1102,6 +1103,41 @@ wrap_traceback(PyObject *module, PyObject *args)
     return tb;
 }
 
+/* Dict views by their dict: _wrap.dict_view(dict, "keys"). */
+static PyObject *
+wrap_reduce_dict_view(PyObject *module, PyObject *obj)
+{
+    const char *kind = PyDictKeys_Check(obj) ? "keys"
+                       : PyDictValues_Check(obj) ? "values"
+                       : PyDictItems_Check(obj) ? "items" : NULL;
+    if (kind == NULL) {
+        PyErr_SetString(PyExc_TypeError, "a dict view is required");
+        return NULL;
+    }
+    PyObject *helper = PyObject_GetAttrString(module, "dict_view");
+    PyObject *r = helper ? Py_BuildValue(
+        "(O(Os))", helper, ((_PyDictViewObject *)obj)->dv_dict, kind) : NULL;
+    Py_XDECREF(helper);
+    return r;
+}
+
+static PyObject *
+wrap_dict_view(PyObject *module, PyObject *args)
+{
+    PyObject *d;
+    const char *kind;
+    if (!PyArg_ParseTuple(args, "O!s:dict_view", &PyDict_Type, &d, &kind)) {
+        return NULL;
+    }
+    if (strcmp(kind, "keys") && strcmp(kind, "values")
+        && strcmp(kind, "items")) {
+        PyErr_SetString(PyExc_ValueError,
+                        "dict_view() kind must be keys, values or items");
+        return NULL;
+    }
+    return PyObject_CallMethod(d, kind, NULL);
+}
+
 /* copyreg.pickle() for the types above, once per interpreter. */
 static int
 register_reducers(PyObject *wrap)
@@ -1115,6 +1151,9 @@ register_reducers(PyObject *wrap)
         {&PyCoro_Type, "reduce_generator"},
         {&PyAsyncGen_Type, "reduce_generator"},
         {&PyTraceBack_Type, "reduce_traceback"},
+        {&PyDictKeys_Type, "reduce_dict_view"},
+        {&PyDictValues_Type, "reduce_dict_view"},
+        {&PyDictItems_Type, "reduce_dict_view"},
     };
     PyObject *copyreg = PyImport_ImportModule("copyreg");
     if (copyreg == NULL) {
@@ -1257,6 +1296,10 @@ static PyMethodDef wrap_methods[] = {
     {"traceback", wrap_traceback, METH_VARARGS,
      PyDoc_STR("traceback(tb_next, function or code, f_lineno, tb_lasti, "
                "tb_lineno)")},
+    {"reduce_dict_view", wrap_reduce_dict_view, METH_O,
+     PyDoc_STR("Reduce a dict view to its dict.")},
+    {"dict_view", wrap_dict_view, METH_VARARGS,
+     PyDoc_STR("dict_view(dict, kind): dict.keys(), .values() or .items()")},
     {"check_code", wrap_check_code, METH_O,
      PyDoc_STR("check_code(code)\n--\n\nRaise ValueError if the code's "
                "bytecode could crash the interpreter when a frame of it is "

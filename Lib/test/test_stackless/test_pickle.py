@@ -296,6 +296,30 @@ class TaskletStateTest(StacklessTestCase):
         self.assertEqual(out, [11, 12])
 
 
+class DeepTest(StacklessTestCase):
+
+    @soft
+    def test_100000_frames(self):
+        # The frames are a flat list: no recursion in pickle or load.
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(200000)
+        try:
+            out = []
+            t = stackless.tasklet(pickle_programs.descend)(100000, out)
+            t.run()
+            t.remove()
+            self.assertTrue(t.restorable)
+            t2, out2 = roundtrip((t, out))
+            t.kill()
+            self.assertEqual(len(t2.__reduce__()[2][3]), 100001)
+            t2.run()
+            self.assertFalse(t2.alive)
+            self.assertEqual(out2[0], 'bottom')
+            self.assertEqual(len(out2), 1 + 100000 // 50)
+        finally:
+            sys.setrecursionlimit(old)
+
+
 class FrameImageTest(StacklessTestCase):
 
     @soft
@@ -551,6 +575,16 @@ class CodeByValueTest(StacklessTestCase):
             self.assertIs(pickle.loads(pickle.dumps(counter)), counter)
         finally:
             stackless.pickle_flags(old)
+
+    def test_dict_views_and_bombs(self):
+        d = {'a': 1}
+        keys, values, items = roundtrip((d.keys(), d.values(), d.items()))
+        self.assertEqual((list(keys), list(values), list(items)),
+                         (['a'], [1], [('a', 1)]))
+        self.assertRaises(ValueError, _wrap.dict_view, d, 'other')
+        b = roundtrip(stackless.bomb(KeyError, KeyError('x'), None))
+        self.assertIs(b.type, KeyError)
+        self.assertEqual(b.value.args, ('x',))
 
     def test_cells_and_modules(self):
         c = types.CellType()
