@@ -312,8 +312,8 @@ class DeepTest(StacklessTestCase):
             t2, out2 = roundtrip((t, out))
             t.kill()
             self.assertEqual(len(t2.__reduce__()[2][3]), 100001)
-            t2.run()
-            self.assertFalse(t2.alive)
+            while t2.alive:
+                t2.run()
             self.assertEqual(out2[0], 'bottom')
             self.assertEqual(len(out2), 1 + 100000 // 50)
         finally:
