@@ -60,12 +60,16 @@ _PySlp_ChannelRestoreBlocked(PyChannelObject *ch, PyTaskletObject *t,
 {
     if (t->blocked || t->in_ring || t->is_main || t->next != NULL
         || t->prev != NULL || _PySlp_IsCurrent(t)
-        || t->ts != _PySlp_TS(_PyThreadState_GET())
-        || (t->alive && !t->parked)) {
+        || t->ts != _PySlp_TS(_PyThreadState_GET())) {
         PyErr_SetString(PyExc_ValueError,
                         "the channel state lists a tasklet that cannot "
                         "block on it");
         return -1;
+    }
+    if (t->alive && !t->parked) {
+        /* Loaded with frames that held C state, or never started: it
+           waits for nothing (D39). */
+        return 0;
     }
     queue_append(ch, t, dir);
     return 0;

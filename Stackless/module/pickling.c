@@ -514,7 +514,11 @@ _PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state)
     PyObject *bad = first_invalid(states);
     if (bad != NULL) {
         /* Frames that held C state cannot run again: the tasklet raises
-           when it runs, and can be killed (D39). */
+           when it runs, and can be killed (D39).  A channel restored
+           first may have queued it: it waits for nothing now. */
+        if (t->blocked && t->channel != NULL) {
+            _PySlp_ChannelRemove(t->channel, t);
+        }
         PyObject *args = PyTuple_Pack(1, bad);
         Py_DECREF(bad);
         PyObject *raiser = _PyImport_GetModuleAttrString("stackless._wrap",

@@ -258,6 +258,28 @@ class TaskletStateTest(StacklessTestCase):
         t3.kill()
         self.assertFalse(t3.alive)
 
+    def test_hard_blocked_tasklet_with_its_channel(self):
+        # Blocked with C state: it loads paused, out of the channel that
+        # came first, and raises when run.
+        old = stackless.enable_softswitch(False)
+        try:
+            ch = stackless.channel()
+            t = stackless.tasklet(receiver)(ch, [])
+            t.run()
+        finally:
+            stackless.enable_softswitch(old)
+        self.assertTrue(t.blocked)
+        self.assertFalse(t.restorable)
+        for pair in ((ch, t), (t, ch)):
+            with self.subTest(first=type(pair[0]).__name__):
+                a, b = roundtrip(pair)
+                ch2, t2 = (a, b) if pair[0] is ch else (b, a)
+                self.assertFalse(t2.blocked)
+                self.assertEqual(ch2.balance, 0)
+                self.assertTrue(t2.alive)
+                t2.kill()
+        t.kill()
+
     def test_setstate_needs_a_new_tasklet(self):
         t = stackless.tasklet(counter)(0, [])
         st = t.__reduce__()[2]
