@@ -354,7 +354,7 @@ error:
    one loads exhausted, a running one (its frame in some tasklet's chain)
    cannot be rebuilt on its own and loads exhausted as well. */
 PyObject *
-_PySlp_GenGetState(PyGenObject *gen)
+_PySlp_GenGetState(PyGenObject *gen, long flags)
 {
     _PyInterpreterFrame *f = (_PyInterpreterFrame *)gen->gi_iframe;
     PyObject *fs = NULL;
@@ -382,21 +382,73 @@ _PySlp_GenGetState(PyGenObject *gen)
     }
     PyObject *exc = gen->gi_exc_state.exc_value;
     /* The code comes with the frame's function when there is a frame. */
-    return Py_BuildValue("(OOONO)", fs ? Py_None : f->f_executable,
-                         gen->gi_name,
-                         gen->gi_qualname, fs ? fs : Py_NewRef(Py_None),
-                         exc ? exc : Py_None);
+    if (!PyAsyncGen_CheckExact(gen)) {
+        return Py_BuildValue("(OOONO)", fs ? Py_None : f->f_executable,
+                             gen->gi_name, gen->gi_qualname,
+                             fs ? fs : Py_NewRef(Py_None),
+                             exc ? exc : Py_None);
+    }
+    /* An async generator's finalizer, as the pickle flags say
+       (docs/reference.md section 18.5). */
+    PyObject *fin = gen->gi_origin_or_finalizer;
+    int hooks = gen->gi_hooks_inited;
+    if (flags & PySlp_PICKLEFLAGS_PRESERVE_AG_FINALIZER) {
+        fin = fin ? fin : Py_None;
+    }
+    else if (flags & PySlp_PICKLEFLAGS_RESET_AG_FINALIZER) {
+        fin = Py_None;
+        hooks = 0;
+    }
+    else {
+        fin = fin ? Py_True : Py_None;
+    }
+    return Py_BuildValue("(OOONOOii)", fs ? Py_None : f->f_executable,
+                         gen->gi_name, gen->gi_qualname,
+                         fs ? fs : Py_NewRef(Py_None), exc ? exc : Py_None,
+                         fin, hooks, gen->gi_closed);
+}
+
+/* An async generator's hooks on load (docs/reference.md section 18.5):
+   the finalizer pickled by value, none, or the loading thread's. */
+static int
+set_async_gen_hooks(PyGenObject *gen, PyObject *fin, int hooks, long flags)
+{
+    if ((flags & PySlp_PICKLEFLAGS_PRESERVE_AG_FINALIZER) && fin != Py_True) {
+        gen->gi_hooks_inited = hooks != 0;
+        gen->gi_origin_or_finalizer = fin == Py_None ? NULL : Py_NewRef(fin);
+        return 0;
+    }
+    if ((flags & PySlp_PICKLEFLAGS_RESET_AG_FINALIZER) || hooks == 0) {
+        return 0;
+    }
+    PyThreadState *tstate = _PyThreadState_GET();
+    gen->gi_hooks_inited = 1;
+    gen->gi_origin_or_finalizer = Py_XNewRef(tstate->async_gen_finalizer);
+    PyObject *firstiter = tstate->async_gen_firstiter;
+    if (firstiter != NULL) {
+        Py_INCREF(firstiter);
+        PyObject *r = PyObject_CallOneArg(firstiter, (PyObject *)gen);
+        Py_DECREF(firstiter);
+        if (r == NULL) {
+            return -1;
+        }
+        Py_DECREF(r);
+    }
+    return 0;
 }
 
 /* A generator rebuilt from _PySlp_GenGetState()'s tuple, checked. */
 PyObject *
-_PySlp_GenFromState(PyObject *state)
+_PySlp_GenFromState(PyObject *state, long flags)
 {
-    PyObject *code, *name, *qualname, *fs, *exc;
+    PyObject *code, *name, *qualname, *fs, *exc, *fin = Py_None;
+    int hooks = 0, closed = 0;
     if (!PyTuple_CheckExact(state)
-        || !PyArg_ParseTuple(state, "OUUOO;generator state must be (code, "
-                             "name, qualname, frame state, exception)",
-                             &code, &name, &qualname, &fs, &exc)) {
+        || !PyArg_ParseTuple(state, "OUUOO|Oii;generator state must be "
+                             "(code, name, qualname, frame state, "
+                             "exception[, finalizer, hooks, closed])",
+                             &code, &name, &qualname, &fs, &exc, &fin,
+                             &hooks, &closed)) {
         if (!PyErr_Occurred()) {
             PyErr_SetString(PyExc_TypeError, "generator state must be a "
                             "tuple");
@@ -421,11 +473,11 @@ _PySlp_GenFromState(PyObject *state)
         return NULL;
     }
     PyCodeObject *co = (PyCodeObject *)code;
-    int flags = co->co_flags & (CO_GENERATOR | CO_COROUTINE
-                                | CO_ASYNC_GENERATOR);
-    PyTypeObject *type = flags == CO_GENERATOR ? &PyGen_Type
-                         : flags == CO_COROUTINE ? &PyCoro_Type
-                         : flags == CO_ASYNC_GENERATOR ? &PyAsyncGen_Type
+    int genkind = co->co_flags & (CO_GENERATOR | CO_COROUTINE
+                                  | CO_ASYNC_GENERATOR);
+    PyTypeObject *type = genkind == CO_GENERATOR ? &PyGen_Type
+                         : genkind == CO_COROUTINE ? &PyCoro_Type
+                         : genkind == CO_ASYNC_GENERATOR ? &PyAsyncGen_Type
                          : NULL;
     if (type == NULL) {
         PyErr_SetString(PyExc_ValueError,
@@ -465,6 +517,13 @@ _PySlp_GenFromState(PyObject *state)
         gen->gi_frame_state = (int8_t)spec.gen_state;
     }
     PyObject_GC_Track(gen);
+    if (type == &PyAsyncGen_Type) {
+        gen->gi_closed = closed != 0;
+        if (set_async_gen_hooks(gen, fin, hooks, flags) < 0) {
+            Py_DECREF(gen);
+            return NULL;
+        }
+    }
     return (PyObject *)gen;
 }
 

@@ -655,8 +655,8 @@ typedef struct {
 PyObject *_PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top);
 int _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec);
 PyObject *_PySlp_TaskletGetFrames(PyTaskletObject *t);
-PyObject *_PySlp_GenGetState(PyGenObject *gen);
-PyObject *_PySlp_GenFromState(PyObject *state);
+PyObject *_PySlp_GenGetState(PyGenObject *gen, long flags);
+PyObject *_PySlp_GenFromState(PyObject *state, long flags);
 int _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states);
 
 /* ------------------------------------------------------------------ */

@@ -1011,8 +1011,13 @@ wrap_reduce_generator(PyObject *module, PyObject *obj)
         PyErr_SetString(PyExc_TypeError, "a generator is required");
         return NULL;
     }
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
     PyObject *helper = PyObject_GetAttrString(module, "generator");
-    PyObject *state = helper ? _PySlp_GenGetState((PyGenObject *)obj) : NULL;
+    PyObject *state = helper ? _PySlp_GenGetState((PyGenObject *)obj,
+                                                  ts->pickle_flags) : NULL;
     PyObject *r = state ? Py_BuildValue("(O(N))", helper, state) : NULL;
     Py_XDECREF(helper);
     return r;
@@ -1021,7 +1026,8 @@ wrap_reduce_generator(PyObject *module, PyObject *obj)
 static PyObject *
 wrap_generator(PyObject *module, PyObject *state)
 {
-    return _PySlp_GenFromState(state);
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    return ts ? _PySlp_GenFromState(state, ts->pickle_flags) : NULL;
 }
 
 /* Tracebacks by value: each entry's function (or code), line and

@@ -701,6 +701,47 @@ class GeneratorTest(StacklessTestCase):
         self.assertEqual(cm.exception.value, 18)
         self.assertEqual(out2, [('coro', 5), ('coro', 11), ('coro', 18)])
 
+    def test_async_generator_finalizer_flags(self):
+        async def agen():
+            for i in range(3):
+                yield i
+
+        seen = []
+
+        def firstiter(g):
+            seen.append('firstiter')
+
+        def finalizer(g):
+            seen.append('finalizer')
+        old_hooks = sys.get_asyncgen_hooks()
+        old_flags = stackless.pickle_flags()
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+        try:
+            g = agen()
+            with self.assertRaises(StopIteration):
+                g.__anext__().send(None)
+            self.assertEqual(seen, ['firstiter'])
+            for flags, stored, at_load in (
+                    (0, (True, 1, 0), ['firstiter']),
+                    (stackless.PICKLEFLAGS_PRESERVE_AG_FINALIZER,
+                     (finalizer, 1, 0), []),
+                    (stackless.PICKLEFLAGS_RESET_AG_FINALIZER,
+                     (None, 0, 0), [])):
+                with self.subTest(flags=flags):
+                    stackless.pickle_flags(flags)
+                    self.assertEqual(_wrap.reduce_generator(g)[1][0][5:],
+                                     stored)
+                    del seen[:]
+                    g2 = roundtrip(g)
+                    self.assertEqual(seen, at_load)
+                    with self.assertRaises(StopIteration) as cm:
+                        g2.__anext__().send(None)
+                    self.assertEqual(cm.exception.value, 1)
+                    g2.aclose().close()
+        finally:
+            stackless.pickle_flags(old_flags)
+            sys.set_asyncgen_hooks(*old_hooks)
+
     def test_generator_state_is_checked(self):
         g = pickle_programs.numbers(3)
         next(g)
