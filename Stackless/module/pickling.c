@@ -285,9 +285,23 @@ cframe_reduce_ex(CFrame *cf, PyObject *Py_UNUSED(protocol))
     return cframe_reduce(cf, NULL);
 }
 
+/* A cframe is the bound call, or -- first item "tracing" -- the
+   tasklet's tracer and profiler (PICKLEFLAGS_PRESERVE_TRACING_STATE). */
+static int
+is_tracing_state(PyObject *state)
+{
+    return PyTuple_CheckExact(state) && PyTuple_GET_SIZE(state) == 3
+           && PyUnicode_Check(PyTuple_GET_ITEM(state, 0))
+           && PyUnicode_EqualToUTF8(PyTuple_GET_ITEM(state, 0), "tracing");
+}
+
 static PyObject *
 cframe_setstate(CFrame *cf, PyObject *state)
 {
+    if (is_tracing_state(state)) {
+        Py_XSETREF(cf->state, Py_NewRef(state));
+        Py_RETURN_NONE;
+    }
     if (!PyTuple_CheckExact(state) || PyTuple_GET_SIZE(state) != 3
         || (PyTuple_GET_ITEM(state, 1) != Py_None
             && !PyTuple_Check(PyTuple_GET_ITEM(state, 1)))
@@ -329,7 +343,8 @@ make_cframe(PyObject *func, PyObject *args, PyObject *kwargs)
     if (cf == NULL) {
         return NULL;
     }
-    cf->state = Py_BuildValue("(OOO)", func, args ? args : Py_None,
+    cf->state = Py_BuildValue("(OOO)", func ? func : Py_None,
+                              args ? args : Py_None,
                               kwargs ? kwargs : Py_None);
     if (cf->state == NULL) {
         Py_DECREF(cf);
@@ -396,6 +411,26 @@ _PySlp_TaskletReduce(PyTaskletObject *t)
             }
             Py_DECREF(cf);
         }
+    }
+    /* Its tracer and profiler, only if asked for (reference §18.2). */
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        Py_DECREF(frames);
+        return NULL;
+    }
+    PyObject *tr = t->state.c_traceobj, *pr = t->state.c_profileobj;
+    if ((ts->pickle_flags & PySlp_PICKLEFLAGS_PRESERVE_TRACING_STATE)
+        && PyList_GET_SIZE(frames) > 0 && (tr != NULL || pr != NULL)) {
+        PyObject *name = PyUnicode_FromString("tracing");
+        PyObject *cf = name ? make_cframe(name, tr ? tr : Py_None,
+                                          pr ? pr : Py_None) : NULL;
+        Py_XDECREF(name);
+        if (cf == NULL || PyList_Append(frames, cf) < 0) {
+            Py_XDECREF(cf);
+            Py_DECREF(frames);
+            return NULL;
+        }
+        Py_DECREF(cf);
     }
     long flags = (t->blocked & TF_BLOCKED_MASK)
                  | (t->atomic ? TF_ATOMIC : 0)
@@ -492,9 +527,21 @@ _PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state)
     if (states == NULL) {
         return NULL;
     }
-    PyObject *call = NULL;
+    PyObject *call = NULL, *tracing = NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyList_GET_ITEM(frames, i);
+        if (Py_IS_TYPE(item, &CFrame_Type)
+            && ((CFrame *)item)->state != NULL
+            && is_tracing_state(((CFrame *)item)->state)) {
+            if (i != n - 1 || n == 1) {
+                PyErr_SetString(PyExc_ValueError,
+                                "a tasklet's tracing state comes last, "
+                                "after its frames");
+                goto error;
+            }
+            tracing = ((CFrame *)item)->state;
+            continue;
+        }
         if (Py_IS_TYPE(item, &CFrame_Type)) {
             if (n != 1 || ((CFrame *)item)->state == NULL) {
                 PyErr_SetString(PyExc_ValueError,
@@ -547,6 +594,16 @@ _PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state)
         }
     }
     Py_DECREF(states);
+    if (tracing != NULL && t->alive) {
+        /* The C-level hooks are sys.settrace()'s and sys.setprofile()'s
+           of this interpreter, made anew. */
+        for (int profile = 0; profile < 2; profile++) {
+            PyObject *f = PyTuple_GET_ITEM(tracing, 1 + profile);
+            if (f != Py_None && _PySlp_TaskletSetTracer(t, f, profile) < 0) {
+                return NULL;
+            }
+        }
+    }
     Py_XSETREF(t->tempval, Py_NewRef(PyTuple_GET_ITEM(state, 1)));
     t->atomic = (flags & TF_ATOMIC) != 0;
     t->ignore_nesting = (flags & TF_IGNORE_NEST) != 0;

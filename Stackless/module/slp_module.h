@@ -8,8 +8,10 @@
 #include "core/slp_core.h"
 
 /* module/taskletobject.c: attach the tasklet type's methods and
-   attributes, then ready it. */
+   attributes, then ready it; set a tasklet's tracer or profiler as
+   sys.settrace()/setprofile() would. */
 int _PySlp_TaskletTypeReady(void);
+int _PySlp_TaskletSetTracer(PyTaskletObject *t, PyObject *v, int profile);
 
 /* module/channelobject.c */
 extern PyTypeObject PySlpChannel_Type;

@@ -811,8 +811,8 @@ get_profile_function(PyTaskletObject *t, void *c)
 /* Set a tracer the way sys.settrace/setprofile would.  For a suspended
    tasklet, let sys do it on this thread, take the C-level pair it made,
    and put this thread's own back. */
-static int
-set_tasklet_tracer(PyTaskletObject *t, PyObject *v, int profile)
+int
+_PySlp_TaskletSetTracer(PyTaskletObject *t, PyObject *v, int profile)
 {
     const char *which = profile ? "profile" : "trace";
     const char *setter = profile ? "setprofile" : "settrace";
@@ -869,13 +869,13 @@ set_tasklet_tracer(PyTaskletObject *t, PyObject *v, int profile)
 static int
 set_trace_function(PyTaskletObject *t, PyObject *v, void *c)
 {
-    return set_tasklet_tracer(t, v, 0);
+    return _PySlp_TaskletSetTracer(t, v, 0);
 }
 
 static int
 set_profile_function(PyTaskletObject *t, PyObject *v, void *c)
 {
-    return set_tasklet_tracer(t, v, 1);
+    return _PySlp_TaskletSetTracer(t, v, 1);
 }
 
 static PyGetSetDef tasklet_getset[] = {

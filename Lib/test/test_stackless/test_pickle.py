@@ -280,6 +280,46 @@ class TaskletStateTest(StacklessTestCase):
                 t2.kill()
         t.kill()
 
+    @soft
+    def test_tracing_state_only_when_asked(self):
+        events = []
+
+        def tracer(frame, event, arg):
+            events.append((frame.f_code.co_name, event))
+            return tracer
+
+        def callee():
+            return 1
+
+        def work():
+            while True:
+                callee()
+                stackless.schedule()
+        t = stackless.tasklet(work)()
+        t.run()
+        t.remove()
+        t.trace_function = tracer
+        old = stackless.pickle_flags()
+        try:
+            for flag, traced in ((0, False), (1, True)):
+                with self.subTest(flag=flag):
+                    stackless.pickle_flags(flag)
+                    t2 = roundtrip(t)
+                    # (a copy: the nested tracer pickles by value)
+                    self.assertEqual(t2.trace_function is not None, traced)
+                    del events[:]
+                    t2.run()
+                    self.assertEqual(('callee', 'call') in events, traced)
+                    t2.kill()
+        finally:
+            stackless.pickle_flags(old)
+            t.kill()
+        bad = (0, None, 0, [_wrap.cframe()], None, None, None, None)
+        bad[3][0].__setstate__(('tracing', None, None))
+        self.assertRaisesMessage(
+            ValueError, "a tasklet's tracing state comes last, after its "
+            "frames", stackless.tasklet().__setstate__, bad)
+
     def test_setstate_needs_a_new_tasklet(self):
         t = stackless.tasklet(counter)(0, [])
         st = t.__reduce__()[2]
