@@ -39,6 +39,12 @@ def sender(ch, value):
 
 
 global_channel = None
+trace_events = []
+
+
+def tracer(frame, event, arg):
+    trace_events.append((frame.f_code.co_name, event))
+    return tracer
 
 
 def send_on_global():
@@ -282,11 +288,7 @@ class TaskletStateTest(StacklessTestCase):
 
     @soft
     def test_tracing_state_only_when_asked(self):
-        events = []
-
-        def tracer(frame, event, arg):
-            events.append((frame.f_code.co_name, event))
-            return tracer
+        events = trace_events
 
         def callee():
             return 1
@@ -305,8 +307,8 @@ class TaskletStateTest(StacklessTestCase):
                 with self.subTest(flag=flag):
                     stackless.pickle_flags(flag)
                     t2 = roundtrip(t)
-                    # (a copy: the nested tracer pickles by value)
-                    self.assertEqual(t2.trace_function is not None, traced)
+                    self.assertIs(t2.trace_function,
+                                  tracer if traced else None)
                     del events[:]
                     t2.run()
                     self.assertEqual(('callee', 'call') in events, traced)
