@@ -27,6 +27,7 @@ settings_destroy(PyObject *capsule)
     Py_CLEAR(s->channel_callback);
     Py_CLEAR(s->error_handler);
     Py_CLEAR(s->reduce_frame);
+    Py_CLEAR(s->var_names);
     PyMem_Free(s);
 }
 

@@ -161,6 +161,7 @@ typedef struct {
     long pickle_flags_default;
     Py_ssize_t code_extra_index;    /* co_extra slot + 1 (codecheck.c) */
     PyObject *reduce_frame;     /* _wrap.set_reduce_frame() */
+    PyObject *var_names;        /* ContextVar -> (module, name) found */
 } PySlp_Settings;
 
 struct _PySlp_ThreadState {

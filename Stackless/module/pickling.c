@@ -363,6 +363,163 @@ make_cframe(PyObject *func, PyObject *args, PyObject *kwargs)
 #define TF_IGNORE_NEST  (1 << 3)
 #define TF_BLOCK_TRAP   (1 << 5)
 
+/* A tasklet's contextvars context (reference section 18.2): the values of
+   its variables that are module globals, as (module, name, value); the
+   others (say, the decimal module's own) cannot be found by name in
+   another process and are left out.  None if nothing is left. */
+static PyObject *
+find_var_name(PyObject *var)
+{
+    /* ContextVar -> (module, name), cached per interpreter. */
+    PySlp_Settings *settings = _PySlp_GetSettings();
+    if (settings == NULL) {
+        return NULL;
+    }
+    if (settings->var_names == NULL
+        && (settings->var_names = PyDict_New()) == NULL) {
+        return NULL;
+    }
+    PyObject *var_names = settings->var_names;
+    PyObject *where;
+    if (PyDict_GetItemRef(var_names, var, &where) < 0) {
+        return NULL;
+    }
+    PyObject *modules = PyImport_GetModuleDict();
+    if (where != NULL) {
+        PyObject *mod = PyDict_GetItemWithError(modules,
+                                                PyTuple_GET_ITEM(where, 0));
+        PyObject *v = mod && PyModule_Check(mod)
+            ? PyDict_GetItemWithError(PyModule_GetDict(mod),
+                                      PyTuple_GET_ITEM(where, 1)) : NULL;
+        if (v == var) {
+            return where;
+        }
+        Py_CLEAR(where);
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    PyObject *items = PyDict_Items(modules);
+    if (items == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; where == NULL && i < PyList_GET_SIZE(items); i++) {
+        PyObject *name = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 0);
+        PyObject *mod = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 1);
+        if (!PyModule_Check(mod) || !PyUnicode_Check(name)) {
+            continue;
+        }
+        PyObject *d = PyModule_GetDict(mod), *k, *v;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(d, &pos, &k, &v)) {
+            if (v == var && PyUnicode_Check(k)) {
+                where = PyTuple_Pack(2, name, k);
+                break;
+            }
+        }
+    }
+    Py_DECREF(items);
+    if (where == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    }
+    if (PyDict_SetItem(var_names, var, where) < 0) {
+        Py_CLEAR(where);
+    }
+    return where;
+}
+
+static PyObject *
+context_state(PyTaskletObject *t)
+{
+    PyObject *ctx = t->state.context;
+    if (ctx == NULL || PyObject_Length(ctx) <= 0) {
+        PyErr_Clear();
+        return Py_NewRef(Py_None);
+    }
+    PyObject *items = PyMapping_Items(ctx);
+    PyObject *list = items ? PyList_New(0) : NULL;
+    for (Py_ssize_t i = 0; list && i < PyList_GET_SIZE(items); i++) {
+        PyObject *var = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 0);
+        PyObject *value = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 1);
+        PyObject *where = find_var_name(var);
+        if (where == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        if (where != Py_None) {
+            PyObject *e = Py_BuildValue("(OOO)", PyTuple_GET_ITEM(where, 0),
+                                        PyTuple_GET_ITEM(where, 1), value);
+            if (e == NULL || PyList_Append(list, e) < 0) {
+                Py_XDECREF(e);
+                Py_CLEAR(list);
+            }
+            Py_XDECREF(e);
+        }
+        Py_DECREF(where);
+    }
+    Py_XDECREF(items);
+    if (list != NULL && PyList_GET_SIZE(list) == 0) {
+        Py_SETREF(list, Py_NewRef(Py_None));
+    }
+    return list;
+}
+
+/* The loaded tasklet's context: a copy of the loading one's, with the
+   pickled variables set. */
+static int
+set_context_state(PyTaskletObject *t, PyObject *cs)
+{
+    if (cs == Py_None) {
+        return 0;
+    }
+    if (!PyList_Check(cs)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "a tasklet's context must be a list of (module, "
+                        "name, value) or None");
+        return -1;
+    }
+    PyObject *ctx = PyContext_CopyCurrent();
+    if (ctx == NULL || PyContext_Enter(ctx) < 0) {
+        Py_XDECREF(ctx);
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(cs); i++) {
+        PyObject *e = PyList_GET_ITEM(cs, i), *mod, *name, *value;
+        if (!PyTuple_Check(e)
+            || !PyArg_ParseTuple(e, "UUO", &mod, &name, &value)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError,
+                            "a tasklet's context must be a list of (module, "
+                            "name, value) or None");
+            rc = -1;
+            break;
+        }
+        PyObject *m = PyImport_Import(mod);
+        PyObject *var = m ? PyObject_GetAttr(m, name) : NULL;
+        Py_XDECREF(m);
+        if (var != NULL && !PyContextVar_CheckExact(var)) {
+            PyErr_Format(PyExc_TypeError, "%U.%U is not a ContextVar",
+                         mod, name);
+            Py_CLEAR(var);
+        }
+        PyObject *token = var ? PyContextVar_Set(var, value) : NULL;
+        Py_XDECREF(var);
+        Py_XDECREF(token);
+        rc = token ? 0 : -1;
+    }
+    if (PyContext_Exit(ctx) < 0) {
+        rc = -1;
+    }
+    if (rc == 0) {
+        Py_XSETREF(t->state.context, ctx);
+    }
+    else {
+        Py_DECREF(ctx);
+    }
+    return rc;
+}
+
 PyObject *
 _PySlp_TaskletReduce(PyTaskletObject *t)
 {
@@ -441,11 +598,20 @@ _PySlp_TaskletReduce(PyTaskletObject *t)
         exc = NULL;
     }
     PyObject *tb = exc != NULL ? PyException_GetTraceback(exc) : NULL;
-    state = Py_BuildValue("(lOiNOOOO)", flags,
-                          t->tempval ? t->tempval : Py_None,
+    PyObject *cs = t->alive ? context_state(t) : Py_NewRef(Py_None);
+    if (cs == NULL) {
+        Py_XDECREF(tb);
+        Py_DECREF(frames);
+        return NULL;
+    }
+    /* The ninth item, ours, only when there is a context to carry. */
+    state = Py_BuildValue(cs == Py_None ? "(lOiNOOOO)" : "(lOiNOOOOO)",
+                          flags, t->tempval ? t->tempval : Py_None,
                           _PySlp_NestingLevel(t), frames,
                           exc ? (PyObject *)Py_TYPE(exc) : Py_None,
-                          exc ? exc : Py_None, tb ? tb : Py_None, Py_None);
+                          exc ? exc : Py_None, tb ? tb : Py_None, Py_None,
+                          cs);
+    Py_DECREF(cs);
     Py_XDECREF(tb);
     if (state == NULL) {
         return NULL;
@@ -490,13 +656,14 @@ first_invalid(PyObject *states)
 PyObject *
 _PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state)
 {
-    if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != 8
+    if (!PyTuple_Check(state)
+        || (PyTuple_GET_SIZE(state) != 8 && PyTuple_GET_SIZE(state) != 9)
         || !PyLong_Check(PyTuple_GET_ITEM(state, 0))
         || !PyList_Check(PyTuple_GET_ITEM(state, 3))) {
         PyErr_SetString(PyExc_TypeError,
                         "tasklet state must be an 8-tuple: (flags, tempval, "
                         "nesting_level, frames list, exc_type, exc_value, "
-                        "exc_tb, exc_owner)");
+                        "exc_tb, exc_owner), and a context");
         return NULL;
     }
     if (_PySlp_CheckNotChanging(t) < 0) {
@@ -603,6 +770,10 @@ _PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state)
                 return NULL;
             }
         }
+    }
+    if (PyTuple_GET_SIZE(state) == 9 && t->alive
+        && set_context_state(t, PyTuple_GET_ITEM(state, 8)) < 0) {
+        return NULL;
     }
     Py_XSETREF(t->tempval, Py_NewRef(PyTuple_GET_ITEM(state, 1)));
     t->atomic = (flags & TF_ATOMIC) != 0;

@@ -4,6 +4,7 @@ Reference: docs/reference.md section 18 (pickling) and the user guide's
 "Pickling" chapter; the format decisions are docs/architecture.md D38-D40.
 """
 
+import contextvars
 import copy
 import os
 import pickle
@@ -40,6 +41,19 @@ def sender(ch, value):
 
 global_channel = None
 trace_events = []
+request_var = contextvars.ContextVar('request_var', default=None)
+
+
+class Holder:
+    # Not a module global: cannot be found by name.
+    var = contextvars.ContextVar('Holder.var', default='default')
+
+
+def uses_context(out):
+    request_var.set('set in the tasklet')
+    Holder.var.set('held')
+    stackless.schedule()
+    out.append((request_var.get(), Holder.var.get()))
 
 
 def tracer(frame, event, arg):
@@ -321,6 +335,26 @@ class TaskletStateTest(StacklessTestCase):
         self.assertRaisesMessage(
             ValueError, "a tasklet's tracing state comes last, after its "
             "frames", stackless.tasklet().__setstate__, bad)
+
+    @soft
+    def test_context_variables_that_are_module_globals(self):
+        out = []
+        t = stackless.tasklet(uses_context)(out)
+        t.run()
+        t.remove()
+        st = t.__reduce__()[2]
+        self.assertEqual(st[8], [(__name__, 'request_var',
+                                  'set in the tasklet')])
+        t2, out2 = roundtrip((t, out))
+        t.kill()
+        t2.run()
+        # Holder.var is not found by name: left out.
+        self.assertEqual(out2, [('set in the tasklet', 'default')])
+        self.assertIsNone(request_var.get())
+        for cs in ('nonsense', [('os', 'sep', 1)], [(1, 2, 3)]):
+            with self.subTest(context=cs):
+                self.assertRaises(TypeError, stackless.tasklet().__setstate__,
+                                  st[:8] + (cs,))
 
     def test_setstate_needs_a_new_tasklet(self):
         t = stackless.tasklet(counter)(0, [])
