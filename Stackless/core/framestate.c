@@ -402,10 +402,10 @@ _PySlp_GenGetState(PyGenObject *gen, long flags)
     else {
         fin = fin ? Py_True : Py_None;
     }
-    return Py_BuildValue("(OOONOOii)", fs ? Py_None : f->f_executable,
+    return Py_BuildValue("(OOONOOiii)", fs ? Py_None : f->f_executable,
                          gen->gi_name, gen->gi_qualname,
                          fs ? fs : Py_NewRef(Py_None), exc ? exc : Py_None,
-                         fin, hooks, gen->gi_closed);
+                         fin, hooks, gen->gi_closed, gen->gi_running_async);
 }
 
 /* An async generator's hooks on load (docs/reference.md section 18.5):
@@ -442,13 +442,14 @@ PyObject *
 _PySlp_GenFromState(PyObject *state, long flags)
 {
     PyObject *code, *name, *qualname, *fs, *exc, *fin = Py_None;
-    int hooks = 0, closed = 0;
+    int hooks = 0, closed = 0, running = 0;
     if (!PyTuple_CheckExact(state)
-        || !PyArg_ParseTuple(state, "OUUOO|Oii;generator state must be "
+        || !PyArg_ParseTuple(state, "OUUOO|Oiii;generator state must be "
                              "(code, name, qualname, frame state, "
-                             "exception[, finalizer, hooks, closed])",
+                             "exception[, finalizer, hooks, closed, "
+                             "running])",
                              &code, &name, &qualname, &fs, &exc, &fin,
-                             &hooks, &closed)) {
+                             &hooks, &closed, &running)) {
         if (!PyErr_Occurred()) {
             PyErr_SetString(PyExc_TypeError, "generator state must be a "
                             "tuple");
@@ -519,6 +520,7 @@ _PySlp_GenFromState(PyObject *state, long flags)
     PyObject_GC_Track(gen);
     if (type == &PyAsyncGen_Type) {
         gen->gi_closed = closed != 0;
+        gen->gi_running_async = running != 0;
         if (set_async_gen_hooks(gen, fin, hooks, flags) < 0) {
             Py_DECREF(gen);
             return NULL;

@@ -19,6 +19,7 @@
 #include "pycore_frame.h"
 #include "pycore_code.h"          // _PyCode_CODE()
 #include "pycore_dict.h"          // _PyDictViewObject
+#include "pycore_genobject.h"     // _PyAsyncGenAwaitable_GetState()
 #include "pycore_traceback.h"
 #include "frameobject.h"          // PyFrame_New()
 #include "pycore_import.h"        // _PyImport_GetModuleAttrString()
@@ -1376,6 +1377,50 @@ wrap_dict_view(PyObject *module, PyObject *args)
     return PyObject_CallMethod(d, kind, NULL);
 }
 
+/* The awaitables of an async generator's asend()/__anext__() and
+   athrow()/aclose(), with the generator and how far they got. */
+static PyObject *
+wrap_reduce_agen_awaitable(PyObject *module, PyObject *obj)
+{
+    PyObject *st = _PyAsyncGenAwaitable_GetState(obj);
+    if (st == NULL) {
+        return NULL;
+    }
+    int athrow = PyLong_AsLong(PyTuple_GET_ITEM(st, 1)) != 0;
+    PyObject *helper = PyObject_GetAttrString(
+        module, athrow ? "async_generator_athrow" : "async_generator_asend");
+    PyObject *r = helper ? Py_BuildValue("(O(OOO))", helper,
+                                         PyTuple_GET_ITEM(st, 0),
+                                         PyTuple_GET_ITEM(st, 2),
+                                         PyTuple_GET_ITEM(st, 3)) : NULL;
+    Py_XDECREF(helper);
+    Py_DECREF(st);
+    return r;
+}
+
+static PyObject *
+agen_awaitable(PyObject *args, int athrow)
+{
+    PyObject *gen, *value;
+    int state;
+    if (!PyArg_ParseTuple(args, "OOi", &gen, &value, &state)) {
+        return NULL;
+    }
+    return _PyAsyncGenAwaitable_FromState(gen, athrow, value, state);
+}
+
+static PyObject *
+wrap_async_generator_asend(PyObject *module, PyObject *args)
+{
+    return agen_awaitable(args, 0);
+}
+
+static PyObject *
+wrap_async_generator_athrow(PyObject *module, PyObject *args)
+{
+    return agen_awaitable(args, 1);
+}
+
 /* copyreg.pickle() for the types above, once per interpreter. */
 static int
 register_reducers(PyObject *wrap)
@@ -1392,6 +1437,8 @@ register_reducers(PyObject *wrap)
         {&PyDictKeys_Type, "reduce_dict_view"},
         {&PyDictValues_Type, "reduce_dict_view"},
         {&PyDictItems_Type, "reduce_dict_view"},
+        {&_PyAsyncGenASend_Type, "reduce_agen_awaitable"},
+        {&_PyAsyncGenAThrow_Type, "reduce_agen_awaitable"},
     };
     PyObject *copyreg = PyImport_ImportModule("copyreg");
     if (copyreg == NULL) {
@@ -1538,6 +1585,12 @@ static PyMethodDef wrap_methods[] = {
      PyDoc_STR("Reduce a dict view to its dict.")},
     {"dict_view", wrap_dict_view, METH_VARARGS,
      PyDoc_STR("dict_view(dict, kind): dict.keys(), .values() or .items()")},
+    {"reduce_agen_awaitable", wrap_reduce_agen_awaitable, METH_O,
+     PyDoc_STR("Reduce an asend() or athrow() awaitable.")},
+    {"async_generator_asend", wrap_async_generator_asend, METH_VARARGS,
+     PyDoc_STR("async_generator_asend(gen, (value,) or None, state)")},
+    {"async_generator_athrow", wrap_async_generator_athrow, METH_VARARGS,
+     PyDoc_STR("async_generator_athrow(gen, args or None, state)")},
     {"check_code", wrap_check_code, METH_O,
      PyDoc_STR("check_code(code)\n--\n\nRaise ValueError if the code's "
                "bytecode could crash the interpreter when a frame of it is "

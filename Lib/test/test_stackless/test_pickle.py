@@ -805,7 +805,8 @@ class GeneratorTest(StacklessTestCase):
                      (None, 0, 0), [])):
                 with self.subTest(flags=flags):
                     stackless.pickle_flags(flags)
-                    self.assertEqual(_wrap.reduce_generator(g)[1][0][5:],
+                    # (finalizer, hooks, closed); running follows
+                    self.assertEqual(_wrap.reduce_generator(g)[1][0][5:8],
                                      stored)
                     del seen[:]
                     g2 = roundtrip(g)
@@ -817,6 +818,50 @@ class GeneratorTest(StacklessTestCase):
         finally:
             stackless.pickle_flags(old_flags)
             sys.set_asyncgen_hooks(*old_hooks)
+
+    def test_coroutine_in_async_for(self):
+        # Suspended while an async generator it iterates awaits: the
+        # asend() awaitable on its stack pickles with the generator.
+        async def agen():
+            for i in range(3):
+                got = await pickle_programs.Step()
+                yield (i, got)
+
+        async def consumer(out):
+            async for v in agen():
+                out.append(v)
+            return 'done'
+        out = []
+        c = consumer(out)
+        self.assertEqual(c.send(None), 'step')
+        c2, out2 = roundtrip((c, out))
+        c.close()
+        with self.assertRaises(StopIteration) as cm:
+            for v in range(1, 10):
+                c2.send(v)
+        self.assertEqual(cm.exception.value, 'done')
+        self.assertEqual(out2, [(0, 1), (1, 2), (2, 3)])
+
+    def test_asend_and_athrow_awaitables(self):
+        async def agen():
+            yield 1
+        g = agen()
+        for make in (lambda: g.asend(None), lambda: g.asend(5),
+                     g.__anext__, g.aclose, lambda: g.athrow(KeyError)):
+            a = make()
+            helper, args = _wrap.reduce_agen_awaitable(a)
+            a2 = helper(*args)
+            self.assertIs(type(a2), type(a))
+            self.assertEqual(_wrap.reduce_agen_awaitable(a2)[1][1:],
+                             args[1:])
+            a.close()
+            a2.close()
+        for bad in ((g, 'x', 0), (g, None, 7), (g, (1, 2), 0), (1, None, 0)):
+            with self.subTest(bad=bad):
+                self.assertRaises(ValueError, _wrap.async_generator_asend,
+                                  *bad)
+        self.assertRaises(ValueError, _wrap.async_generator_athrow,
+                          g, [KeyError], 0)
 
     def test_generator_state_is_checked(self):
         g = pickle_programs.numbers(3)
