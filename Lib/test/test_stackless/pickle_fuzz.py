@@ -27,6 +27,18 @@ from . import pickle_programs as pp
 ROUNDS = 40
 
 
+async def agen():
+    for i in range(3):
+        got = await pp.Step()
+        yield (i, got)
+
+
+async def consumer(out):
+    async for v in agen():
+        out.append(v)
+    return out
+
+
 def corpus():
     stackless.enable_softswitch(True)
     items = []
@@ -47,6 +59,10 @@ def corpus():
     next(g)
     items.append(pickle.dumps(g))
     items.append(pickle.dumps((lambda a, *b, c=3: (a, b, c), pp.numbers(2))))
+    c = consumer([])
+    c.send(None)
+    items.append(pickle.dumps(c))
+    c.close()
     return items
 
 
@@ -124,7 +140,7 @@ def objects_of(data):
         if depth > 3:
             return
         if isinstance(x, (stackless.tasklet, types.GeneratorType,
-                          types.CoroutineType)):
+                          types.CoroutineType, types.AsyncGeneratorType)):
             found.append(x)
         elif isinstance(x, (list, tuple)):
             for y in x:
