@@ -341,6 +341,9 @@ decode(Checker *c)
             break;
         case FOR_ITER:
             t = next + arg + 2;
+            if (next + arg < c->n) {
+                c->target[next + arg] = 1;   /* a generator returns there */
+            }
             break;
         case JUMP_BACKWARD:
         case JUMP_BACKWARD_NO_INTERRUPT:
@@ -1024,8 +1027,20 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
 
     /* The generic rest: operands must not be NULL, results are objects. */
     if (op == FOR_ITER) {
-        /* Exhausted: the iterator is popped and END_FOR, POP_TOP are
-           skipped. */
+        /* A generator it runs inline (FOR_ITER_GEN) returns to the
+           END_FOR at next + arg with its result pushed; END_FOR and the
+           instruction after it are reached only that way. */
+        Py_ssize_t end_for = next + arg;
+        if (end_for >= c->n || c->code[end_for].op.code != END_FOR) {
+            return fail(c, i, "FOR_ITER without its END_FOR");
+        }
+        PUSH(PySlp_S_OBJ);
+        if (flow(c, i, end_for, s) < 0) {
+            return -1;
+        }
+        s->depth--;
+        /* Exhausted: the iterator is popped and END_FOR and the
+           instruction after it are skipped. */
         s->depth--;
         if (flow(c, i, jump, s) < 0) {
             return -1;

@@ -648,6 +648,52 @@ class CodeByValueTest(StacklessTestCase):
         self.assertRaisesRegex(ValueError, 'constant index out of range',
                                _wrap.code, *args)
 
+    def test_fuzz_findings(self):
+        # Each of these mutations of a real pickle's bytecode crashed the
+        # interpreter before the check refused it (make fuzz-pickle).
+        import opcode
+        op = opcode.opmap
+
+        def loop(out, n):
+            for i in range(n):
+                out.append(i + n)
+            while n:
+                n -= 1
+            return out
+        args = list(_wrap.reduce_code(loop.__code__)[1])
+        code = bytes(args[7])
+        units = [code[k:k + 2] for k in range(0, len(code), 2)]
+
+        def mutated(at, new_op, new_arg=None):
+            b = bytearray(code)
+            b[2 * at] = new_op
+            if new_arg is not None:
+                b[2 * at + 1] = new_arg
+            a = list(args)
+            a[7] = bytes(b)
+            return a
+
+        def first(name):
+            return next(k for k, u in enumerate(units) if u[0] == op[name])
+        cases = [
+            # an operator table indexed out of its bounds
+            (mutated(first('BINARY_OP'), op['BINARY_OP'], 231),
+             'no such binary operator'),
+            # a backward jump to before the first instruction
+            (mutated(first('JUMP_BACKWARD'), op['JUMP_BACKWARD'], 250),
+             'jump to no instruction'),
+            # the instruction after END_FOR, reached when a generator run
+            # by FOR_ITER returns
+            (mutated(first('END_FOR') + 1, op['MATCH_CLASS'], 0),
+             'stack underflow'),
+            # an instrumented opcode: CPython's code constructor trusts it
+            (mutated(first('RESUME'), 254, 0),
+             'not an instruction of this version'),
+        ]
+        for a, message in cases:
+            with self.subTest(message=message):
+                self.assertRaisesRegex(ValueError, message, _wrap.code, *a)
+
     def test_other_bytecode_version(self):
         args = list(_wrap.reduce_code((lambda: 1).__code__)[1])
         args[0] = b'\x00\x00\r\n'
