@@ -922,6 +922,12 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
             return fail(c, i, "bad YIELD_VALUE");
         }
         REQUIRE(1, ~PySlp_S_NULL, "NULL yielded");
+        if (arg == 1) {
+            /* Suspended "in yield from", the generator's gi_yieldfrom
+               is the stack slot below: it must be there. */
+            NEED(2);
+            REQUIRE(2, ~PySlp_S_NULL, "yield from without its iterator");
+        }
         SLOT(1) = PySlp_S_OBJ;
         return flow(c, i, next, s);
 

@@ -647,6 +647,15 @@ class CodeByValueTest(StacklessTestCase):
         args[7] = bytes(bad)
         self.assertRaisesRegex(ValueError, 'constant index out of range',
                                _wrap.code, *args)
+        # "yield from" with nothing below: gi_yieldfrom would read past
+        # the stack.
+        def gen():
+            yield 1
+        g = bytearray(gen.__code__.co_code)
+        g[g.index(__import__('opcode').opmap['YIELD_VALUE']) + 1] = 1
+        self.assertRaisesRegex(
+            ValueError, 'stack underflow', _wrap.check_code,
+            gen.__code__.replace(co_code=bytes(g)))
 
     def test_fuzz_findings(self):
         # Each of these mutations of a real pickle's bytecode crashed the
