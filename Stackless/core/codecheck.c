@@ -232,6 +232,7 @@ is_base_op(int op)
     case RESERVED:
     case INTERPRETER_EXIT:
     case ENTER_EXECUTOR:
+    case EXIT_INIT_CHECK:       /* only in CPython's own __init__ shim */
         return 0;
     }
     return 1;
@@ -264,6 +265,10 @@ scan_instructions(Checker *c)
         while (i < c->n && c->code[i].op.code == EXTENDED_ARG) {
             if (++ext > 3) {
                 return fail(c, i, "too many EXTENDED_ARG");
+            }
+            if (ext == 1 && c->code[i].op.arg == 0) {
+                /* The eval loop asserts an extension is never zero. */
+                return fail(c, i, "EXTENDED_ARG 0");
             }
             i++;
         }
@@ -607,7 +612,16 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
         if (arg >= c->nconsts) {
             return fail(c, i, "constant index out of range");
         }
+        if (s->depth != 0) {
+            return fail(c, i, "return with values left on the stack");
+        }
         return 0;
+    case RETURN_VALUE:
+        /* The eval loop returns only from an otherwise empty stack. */
+        if (s->depth != 1) {
+            return fail(c, i, "return with values left on the stack");
+        }
+        break;
     case LOAD_GLOBAL:
         if ((arg >> 1) >= c->nnames) {
             return fail(c, i, "name index out of range");
@@ -911,6 +925,9 @@ step(Checker *c, Py_ssize_t e, Py_ssize_t i, int op, int arg)
     case RETURN_GENERATOR:
         if (!(flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR))) {
             return fail(c, i, "RETURN_GENERATOR outside a generator");
+        }
+        if (s->depth != 0) {
+            return fail(c, i, "RETURN_GENERATOR on a stack in use");
         }
         PUSH(PySlp_S_OBJ);
         return flow(c, i, next, s);

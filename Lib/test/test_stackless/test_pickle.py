@@ -698,10 +698,25 @@ class CodeByValueTest(StacklessTestCase):
             # an instrumented opcode: CPython's code constructor trusts it
             (mutated(first('RESUME'), 254, 0),
              'not an instruction of this version'),
+            # an extension of zero (asserted against in a debug build)
+            (mutated(first('RESUME'), op['EXTENDED_ARG'], 0),
+             'EXTENDED_ARG 0'),
         ]
         for a, message in cases:
             with self.subTest(message=message):
                 self.assertRaisesRegex(ValueError, message, _wrap.code, *a)
+
+        # A return with a value left below (a debug build asserts the
+        # stack is empty): the POP_TOP of `a;` made a NOP.
+        def ret(a):
+            a
+            return a
+        b = bytearray(ret.__code__.co_code)
+        b[b.index(op['POP_TOP'])] = op['NOP']
+        self.assertRaisesRegex(
+            ValueError, 'return with values left on the stack',
+            _wrap.check_code, ret.__code__.replace(co_code=bytes(b),
+                                                   co_stacksize=2))
 
     def test_other_bytecode_version(self):
         args = list(_wrap.reduce_code((lambda: 1).__code__)[1])
