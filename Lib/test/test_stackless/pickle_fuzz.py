@@ -259,19 +259,10 @@ def main(argv):
             continue
         exercise(objs)
         # What the run left behind goes now, not at exit.
-        for t in list(stackless.current.next and _pending()):
+        for t in pp.world():
             t.kill()
     print('done', cases, 'loaded', loaded, 'refused', failed, flush=True)
     return 0
-
-
-def _pending():
-    result = []
-    t = stackless.current.next
-    while t is not stackless.current:
-        result.append(t)
-        t = t.next
-    return result
 
 
 if __name__ == '__main__':
