@@ -20,6 +20,7 @@ STACKLESS_OBJS = \
 		Stackless/core/settings.o \
 		Stackless/core/softswitch.o \
 		Stackless/core/tasklet.o \
+		Stackless/core/threads.o \
 		Stackless/core/threadstate.o \
 		Stackless/core/transfer.o \
 		Stackless/module/channelobject.o \

@@ -22,6 +22,10 @@ extern void _PySlp_Finalize(PyThreadState *tstate);
    signal handlers, pending calls and the GIL hand-over wait. */
 extern int _PySlp_IsAtomic(PyThreadState *tstate);
 
+/* _Py_HandlePending(), last: raise the exception another thread threw at
+   the running tasklet (Stackless/core/threads.c).  -1 if it did. */
+extern int _PySlp_HandlePending(PyThreadState *tstate);
+
 /* Soft switching (Stackless/core/softswitch.c): a tasklet gives up the
    CPU by returning from a call made by bytecode and letting the eval loop
    run another tasklet's frames.  The loop learns of it through this bit

@@ -86,6 +86,48 @@ _PySlp_ChannelClear(PyChannelObject *ch)
     }
 }
 
+/* The partner `p` at the head of the queue belongs to another thread
+   (docs/reference.md, "Channels between threads"): it takes or gives the
+   value and becomes runnable in its own thread, which wakes if it sleeps;
+   the caller goes on, whatever the channel prefers.  A partner whose
+   thread has ended cannot run: the value is not handed to it. */
+static PyObject *
+transfer_to_thread(PyChannelObject *ch, PyTaskletObject *p, int dir,
+                   PyObject *value)
+{
+    if (!_PySlp_HasThread(p)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the tasklet waiting on the channel has no thread "
+                        "(its thread ended): kill() it or revive it with "
+                        "bind_thread()");
+        return NULL;
+    }
+    Py_INCREF(ch);
+    Py_INCREF(p);
+    _PySlp_ChannelRemove(ch, p);
+    PyObject *got, *old = NULL;
+    if (dir > 0) {
+        old = p->tempval;
+        p->tempval = Py_NewRef(value);
+        got = Py_NewRef(Py_None);
+    }
+    else {
+        got = p->tempval ? p->tempval : Py_NewRef(Py_None);
+        p->tempval = Py_NewRef(Py_None);
+    }
+    if (!p->in_ring) {
+        _PySlp_RingAppend(p->ts, p);
+    }
+    if (PyBomb_CheckExact(got)) {
+        _PySlp_RaiseBomb(got);
+        Py_SETREF(got, NULL);
+    }
+    Py_XDECREF(old);
+    Py_DECREF(p);
+    Py_DECREF(ch);
+    return got;
+}
+
 /* send (dir 1, `value` may be a bomb) and receive (dir -1).  With a
    partner waiting the transfer happens now, and the channel's preference
    says who runs on (user guide, "Who runs after a transfer"); else the
@@ -117,10 +159,7 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
     if (!willblock) {
         PyTaskletObject *p = ch->head;
         if (p->ts != ts) {
-            PyErr_SetString(PyExc_RuntimeError,
-                            "channel transfers between threads are not "
-                            "supported yet");
-            return NULL;
+            return transfer_to_thread(ch, p, dir, value);
         }
         int preferred = dir > 0 ? ch->preference < 0 : ch->preference > 0;
         /* Who runs on, if not the caller. */
@@ -190,16 +229,24 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
         return NULL;
     }
     int insert;
-    PyTaskletObject *next = _PySlp_NextAfterLeaving(ts, &insert);
+    PyTaskletObject *next = _PySlp_NextAfterLeaving(ts, 1, &insert);
     if (next == NULL) {
         return NULL;
     }
-    if (next == cur) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "Deadlock: the last runnable tasklet cannot be "
-                        "blocked.");
-        return NULL;
+    if (insert == PySlp_NEXT_WAIT) {
+        /* Nothing here can run: the thread waits for another one. */
+        if (_PySlp_CheckSwitch(ts) < 0) {
+            return NULL;
+        }
+        PyObject *old = cur->tempval;
+        cur->tempval = Py_NewRef(dir > 0 ? value : Py_None);
+        _PySlp_RingRemove(ts, cur);
+        queue_append(ch, cur, dir);
+        PyObject *r = _PySlp_WaitThenSwitch(ts);
+        Py_XDECREF(old);
+        return r;
     }
+    assert(next != cur);
     int how = _PySlp_PrepareSwitch(ts, next);
     if (how < 0) {
         return NULL;

@@ -10,6 +10,46 @@
 /* ------------------------------------------------------------------ */
 /* throw() and kill() */
 
+/* throw() at a tasklet of another thread is always pending: it becomes
+   runnable in its own thread, which wakes if it sleeps; the caller goes
+   on.  One that is running there gets the exception at its thread's next
+   look (core/threads.c). */
+static PyObject *
+throw_other_thread(PyTaskletObject *t, PyObject *exc)
+{
+    if (_PySlp_CheckNotChanging(t) < 0) {
+        return NULL;
+    }
+    PyObject *bomb = _PySlp_MakeBomb(exc);
+    if (bomb == NULL) {
+        return NULL;
+    }
+    PySlp_ThreadState *other = t->ts;
+    if (_PySlp_IsCurrent(t) && t->in_ring) {
+        _PySlp_ThrowPending(t, bomb);
+        Py_RETURN_NONE;
+    }
+    /* Suspended, or current in a thread asleep waiting for others. */
+    Py_INCREF(t);
+    PyObject *old = t->tempval;
+    PyObject *channel = (PyObject *)t->channel;
+    t->tempval = bomb;
+    if (t->blocked) {
+        Py_INCREF(channel);
+        _PySlp_ChannelRemove(t->channel, t);
+    }
+    else {
+        channel = NULL;
+    }
+    if (!t->in_ring) {
+        _PySlp_RingAppend(other, t);
+    }
+    Py_XDECREF(old);
+    Py_XDECREF(channel);
+    Py_DECREF(t);
+    Py_RETURN_NONE;
+}
+
 PyObject *
 _PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
                  PySlp_ResumeHook hook)
@@ -39,10 +79,7 @@ _PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
         return NULL;
     }
     if (t->ts != ts) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "throw() and kill() to a tasklet of another "
-                        "thread are not supported yet");
-        return NULL;
+        return throw_other_thread(t, exc);
     }
     if (_PySlp_CheckQueueChange(ts) < 0 || _PySlp_CheckNotChanging(t) < 0) {
         return NULL;
@@ -91,6 +128,14 @@ _PySlp_KillThen(PyTaskletObject *t, int pending, PySlp_ResumeHook hook)
         /* Orphaned: its thread is gone, so it cannot run any more.  Its
            frames are dropped without running code; only a tasklet with
            C state cannot be dropped (its C stack refers to them). */
+        if (t->blocked) {
+            /* It waits for nothing any more: its queue forgets it. */
+            PyChannelObject *ch = (PyChannelObject *)Py_NewRef(t->channel);
+            Py_INCREF(t);
+            _PySlp_ChannelRemove(ch, t);
+            Py_DECREF(ch);
+            Py_DECREF(t);
+        }
         if (t->parked) {
             _PySlp_DropFrames(t);
             _PySlp_StateClear(t);

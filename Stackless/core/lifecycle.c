@@ -237,6 +237,25 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
            on, told why if it is blocked (user guide, "Deadlock"). */
         _PySlp_RingRemove(ts, t);
         next = _PySlp_InnermostWatchdog(ts);
+        if (next->blocked && _PySlp_OthersCanWake(ts)) {
+            /* Another thread may still wake it, or another tasklet of
+               this one (docs/reference.md, "Blocking"): wait, letting
+               other threads change the queues meanwhile. */
+            ts->queues_frozen--;
+            int rc = _PySlp_WaitForWork(ts);
+            ts->queues_frozen++;
+            if (rc > 0) {
+                next = ts->head;
+            }
+            else if (rc < 0) {
+                /* A signal handler raised (Ctrl-C): main hears of it. */
+                next = _PySlp_InnermostWatchdog(ts);
+                deliver(ts, next, PyErr_GetRaisedException());
+            }
+            else {
+                next = _PySlp_InnermostWatchdog(ts);
+            }
+        }
         if (next->blocked) {
             PyErr_SetString(PyExc_RuntimeError,
                             next->blocked > 0
@@ -246,7 +265,7 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
                               "sender available.");
             deliver(ts, next, PyErr_GetRaisedException());
         }
-        else {
+        else if (!next->in_ring) {
             _PySlp_RingAppend(ts, next);
         }
     }

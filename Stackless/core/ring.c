@@ -23,6 +23,7 @@ _PySlp_RingAppend(PySlp_ThreadState *ts, PyTaskletObject *t)
     }
     t->in_ring = 1;
     ts->runcount++;
+    _PySlp_WakeIdle(ts);
 }
 
 void
@@ -37,6 +38,7 @@ _PySlp_RingInsertAfter(PySlp_ThreadState *ts, PyTaskletObject *after,
     after->next = t;
     t->in_ring = 1;
     ts->runcount++;
+    _PySlp_WakeIdle(ts);
 }
 
 /* Drops the ring's reference: the caller must hold its own. */

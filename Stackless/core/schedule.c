@@ -30,31 +30,91 @@ _PySlp_ForgetWatchdog(PySlp_ThreadState *ts, PyTaskletObject *t)
     }
 }
 
+static int
+is_initial_thread(PySlp_ThreadState *ts)
+{
+    return _Py_IsMainInterpreter(ts->tstate->interp)
+           && ts->thread_id == _PyRuntime.main_thread;
+}
+
 /* Who runs when the current tasklet leaves the ring without naming a
-   successor: the next in the ring, else the innermost run() caller or
-   main.  Sets *insert when that tasklet must be appended first.  Returns
-   the current tasklet itself when it is the watchdog (nothing else to
-   do), NULL with the deadlock error. */
+   successor (docs/reference.md, "Blocking"): the next in the ring; else
+   the innermost run() caller or main if it is paused (*mode
+   PySlp_NEXT_APPEND: append it first); else, while another thread could
+   make a tasklet of this one runnable, nobody yet (PySlp_NEXT_WAIT, the
+   current tasklet returned: _PySlp_WaitThenSwitch()).  `blocking`: the
+   current tasklet blocks on a channel, rather than being paused.  Returns
+   the current tasklet itself when it is the paused watchdog (nothing else
+   to do), NULL with the deadlock error. */
 PyTaskletObject *
-_PySlp_NextAfterLeaving(PySlp_ThreadState *ts, int *insert)
+_PySlp_NextAfterLeaving(PySlp_ThreadState *ts, int blocking, int *mode)
 {
     PyTaskletObject *cur = ts->current;
-    *insert = 0;
+    *mode = PySlp_NEXT_QUEUED;
     if (cur->in_ring && cur->next != cur) {
         return cur->next;
     }
     PyTaskletObject *w = _PySlp_InnermostWatchdog(ts);
-    if (w == cur) {
-        return cur;
-    }
-    if (w->alive && !w->in_ring && !w->blocked) {
-        *insert = 1;
+    int w_paused = w == cur ? !blocking
+                            : w->alive && !w->in_ring && !w->blocked;
+    if (w_paused && !ts->threadblock) {
+        *mode = w == cur ? PySlp_NEXT_QUEUED : PySlp_NEXT_APPEND;
         return w;
     }
-    /* Cross-thread wake-ups do not exist yet, so waiting for another
-       thread could never end: it is a deadlock in every case (D17). */
+    if (_PySlp_OthersCanWake(ts)) {
+        *mode = PySlp_NEXT_WAIT;
+        return cur;
+    }
+    if (w_paused && is_initial_thread(ts)) {
+        *mode = w == cur ? PySlp_NEXT_QUEUED : PySlp_NEXT_APPEND;
+        return w;
+    }
     PyErr_SetString(PyExc_RuntimeError,
                     "Deadlock: the last runnable tasklet cannot be blocked.");
+    return NULL;
+}
+
+/* The current tasklet has left the ring (blocked on a channel, or
+   removed) and nothing here can run: wait until another thread makes a
+   tasklet of this thread runnable, and run that one (it may be the
+   current tasklet itself, woken by a partner).  Returns what the current
+   tasklet resumes with, PySlp_UNWIND for a soft switch, or NULL with an
+   exception: then the current tasklet is back in the ring and off its
+   channel, as if it had never left. */
+PyObject *
+_PySlp_WaitThenSwitch(PySlp_ThreadState *ts)
+{
+    PyTaskletObject *cur = ts->current;
+    int rc = _PySlp_WaitForWork(ts);
+    if (rc > 0) {
+        PyTaskletObject *next = ts->head;
+        if (next == cur) {
+            return _PySlp_TakeTempval(cur);
+        }
+        int how = _PySlp_PrepareSwitch(ts, next);
+        if (how >= 0) {
+            return _PySlp_SwitchTo(ts, next, how);
+        }
+    }
+    else if (rc == 0) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Deadlock: the last runnable tasklet cannot be "
+                        "blocked.");
+    }
+    if (cur->in_ring) {
+        /* Made runnable meanwhile: it goes on with what it got. */
+        PyErr_Clear();
+        ts->head = cur;
+        return _PySlp_TakeTempval(cur);
+    }
+    if (cur->blocked) {
+        PyChannelObject *ch = (PyChannelObject *)Py_NewRef(cur->channel);
+        _PySlp_ChannelRemove(ch, cur);
+        Py_DECREF(ch);
+    }
+    _PySlp_RingAppend(ts, cur);
+    ts->head = cur;
+    Py_XSETREF(cur->tempval, Py_NewRef(Py_None));
     return NULL;
 }
 
@@ -79,10 +139,21 @@ _PySlp_Schedule(PyObject *retval, int remove)
         next = cur->in_ring ? cur->next : ts->main;
     }
     else {
-        next = _PySlp_NextAfterLeaving(ts, &insert);
+        next = _PySlp_NextAfterLeaving(ts, 0, &insert);
         if (next == NULL) {
             return NULL;
         }
+    }
+    if (insert == PySlp_NEXT_WAIT) {
+        if (_PySlp_CheckSwitch(ts) < 0) {
+            return NULL;
+        }
+        PyObject *old = cur->tempval;
+        cur->tempval = Py_NewRef(retval);
+        _PySlp_RingRemove(ts, cur);
+        PyObject *r = _PySlp_WaitThenSwitch(ts);
+        Py_XDECREF(old);
+        return r;
     }
     if (next == cur) {
         return Py_NewRef(retval);
@@ -191,7 +262,7 @@ check_runnable(PyTaskletObject *t)
 int
 _PySlp_Insert(PyTaskletObject *t)
 {
-    if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
+    if (check_runnable(t) < 0 || _PySlp_CheckQueueGrow(t->ts) < 0) {
         return -1;
     }
     if (!t->in_ring) {
@@ -219,7 +290,7 @@ _PySlp_RunOrSwitch(PyTaskletObject *t, int remove)
             return NULL;
         }
         /* Another thread's tasklet runs next there. */
-        if (check_runnable(t) < 0 || _PySlp_CheckQueueChange(t->ts) < 0) {
+        if (check_runnable(t) < 0) {
             return NULL;
         }
         if (!t->in_ring) {

@@ -95,6 +95,8 @@ struct _PySlp_Tasklet {
     PySlp_ThreadState *ts;      /* own thread; NULL: orphaned or none */
     unsigned long thread_id;    /* the own thread's id while ts != NULL */
     PyObject *tempval;          /* strong: the value it resumes with */
+    PyObject *pending_bomb;     /* strong: thrown by another thread while
+                                   it ran; raised first (core/threads.c) */
     PyObject *func;             /* set up, not started: the call to make */
     PyObject *args;
     PyObject *kwargs;
@@ -201,6 +203,13 @@ struct _PySlp_ThreadState {
     PyObject *deferred_kills;   /* list: unreachable, to kill after GC */
     PyObject *spare_bomb;       /* for an exception when memory is out */
     int queues_frozen;          /* no run queue or channel may change */
+    /* Waiting for other threads (core/threads.c): while `idle` the thread
+       has released the GIL and sleeps on idle_lock until a tasklet of
+       its own becomes runnable; `wake_posted` once someone released it. */
+    int idle;
+    int wake_posted;
+    void *idle_lock;            /* PyThread_type_lock, made on first wait */
+    int threadblock;            /* run(threadblock=True) is in force */
 };
 
 static inline PySlp_ThreadState *
@@ -244,6 +253,29 @@ void _PySlp_ThreadStateIncref(PySlp_ThreadState *ts);
 void _PySlp_ThreadStateDecref(PySlp_ThreadState *ts);
 void _PySlp_BegunLink(PySlp_ThreadState *ts, PyTaskletObject *t);
 void _PySlp_BegunUnlink(PySlp_ThreadState *ts, PyTaskletObject *t);
+
+/* ------------------------------------------------------------------ */
+/* core/threads.c: tasklets of one thread acted on by another (D41) */
+
+void _PySlp_WakeIdleNow(PySlp_ThreadState *ts);
+
+/* A tasklet of `ts` became runnable: if ts's thread sleeps waiting for
+   one, wake it. */
+static inline void
+_PySlp_WakeIdle(PySlp_ThreadState *ts)
+{
+    if (ts->idle && !ts->wake_posted) {
+        _PySlp_WakeIdleNow(ts);
+    }
+}
+int _PySlp_OthersCanWake(PySlp_ThreadState *ts);
+int _PySlp_WaitForWork(PySlp_ThreadState *ts);
+void _PySlp_ThrowPending(PyTaskletObject *t, PyObject *bomb);
+void _PySlp_WakeAllIdle(PyInterpreterState *interp);
+void _PySlp_ThreadStateFreeIdle(PySlp_ThreadState *ts);
+int _PySlp_CheckBindThread(PyTaskletObject *t);
+void _PySlp_TaskletBindThread(PyTaskletObject *t,
+                              PySlp_ThreadState *target);
 
 /* ------------------------------------------------------------------ */
 /* core/tasklet.c: the tasklet object's structure and life cycle */
@@ -350,6 +382,18 @@ _PySlp_CheckQueueChange(PySlp_ThreadState *ts)
         return -1;
     }
     return 0;
+}
+
+/* Whether a tasklet may be linked into `owner`'s ring now.  Another
+   thread's ring may always grow: a switch under way there has chosen its
+   tasklets already, and one linked in just waits its turn (D41). */
+static inline int
+_PySlp_CheckQueueGrow(PySlp_ThreadState *owner)
+{
+    if (owner != _PySlp_TS(_PyThreadState_GET())) {
+        return 0;
+    }
+    return _PySlp_CheckQueueChange(owner);
 }
 
 /* ------------------------------------------------------------------ */
@@ -542,8 +586,12 @@ void _Py_NO_RETURN _PySlp_DispatchLoop(PySlp_ThreadState *ts);
 /* ------------------------------------------------------------------ */
 /* core/schedule.c: schedule(), run() and who runs next */
 
+#define PySlp_NEXT_QUEUED   0   /* in the ring already */
+#define PySlp_NEXT_APPEND   1   /* a paused watchdog: append it first */
+#define PySlp_NEXT_WAIT     2   /* wait for another thread */
 PyTaskletObject *_PySlp_NextAfterLeaving(PySlp_ThreadState *ts,
-                                         int *insert);
+                                         int blocking, int *mode);
+PyObject *_PySlp_WaitThenSwitch(PySlp_ThreadState *ts);
 PyTaskletObject *_PySlp_InnermostWatchdog(PySlp_ThreadState *ts);
 void _PySlp_ForgetWatchdog(PySlp_ThreadState *ts, PyTaskletObject *t);
 PyObject *_PySlp_Schedule(PyObject *retval, int remove);

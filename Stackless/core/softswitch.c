@@ -315,7 +315,7 @@ _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
     PySlp_ResumeHook hook = t->resume_hook;
     t->resume_hook = NULL;
     PyObject *r = t->tempval;
-    if (r != NULL && !PyBomb_CheckExact(r)) {
+    if (r != NULL && !PyBomb_CheckExact(r) && t->pending_bomb == NULL) {
         /* _PySlp_TakeTempval(), the common case. */
         t->tempval = Py_NewRef(Py_None);
     }

@@ -167,7 +167,7 @@ int
 _PySlp_TaskletSetup(PyTaskletObject *t, PyObject *args, PyObject *kwargs)
 {
     if (_PySlp_CheckNotChanging(t) < 0
-        || _PySlp_CheckQueueChange(t->ts) < 0) {
+        || _PySlp_CheckQueueGrow(t->ts) < 0) {
         return -1;
     }
     if (t->alive && _PySlp_HasThread(t)) {
@@ -182,7 +182,7 @@ _PySlp_TaskletSetup(PyTaskletObject *t, PyObject *args, PyObject *kwargs)
     }
     /* Code run while binding may have frozen the queues (a schedule
        callback that switched here) or ended the thread. */
-    if (_PySlp_CheckQueueChange(t->ts) < 0) {
+    if (_PySlp_CheckQueueGrow(t->ts) < 0) {
         return -1;
     }
     if (!t->in_ring && _PySlp_HasThread(t)) {
@@ -226,6 +226,7 @@ static int
 tasklet_traverse(PyTaskletObject *t, visitproc visit, void *arg)
 {
     Py_VISIT(t->tempval);
+    Py_VISIT(t->pending_bomb);
     Py_VISIT(t->func);
     Py_VISIT(t->args);
     Py_VISIT(t->kwargs);
@@ -240,6 +241,7 @@ static int
 tasklet_clear(PyTaskletObject *t)
 {
     Py_CLEAR(t->tempval);
+    Py_CLEAR(t->pending_bomb);
     if (!_PySlp_HasFrames(t)) {
         Py_CLEAR(t->func);
         Py_CLEAR(t->args);
@@ -293,6 +295,7 @@ tasklet_dealloc(PyTaskletObject *t)
         PyMem_Free(t->hard);
     }
     Py_CLEAR(t->tempval);
+    Py_CLEAR(t->pending_bomb);
     Py_CLEAR(t->func);
     Py_CLEAR(t->args);
     Py_CLEAR(t->kwargs);

@@ -160,6 +160,9 @@ void
 _PySlp_ThreadClear(PyThreadState *tstate)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
+    /* Threads asleep waiting for others may have waited for this one
+       (core/threads.c): they look again once it is gone. */
+    _PySlp_WakeAllIdle(tstate->interp);
     if (ts == NULL) {
         return;
     }
@@ -193,6 +196,12 @@ _PySlp_ThreadClear(PyThreadState *tstate)
     _PySlp_cstack_clear(&ts->dispatcher);
     _PySlp_ChunkClearSpare(ts);
     ts->settings = NULL;
+    if (ts->idle) {
+        /* A daemon thread asleep at shutdown, cleared by another: it
+           never wakes, but its lock and scheduler stay valid. */
+        return;
+    }
+    _PySlp_ThreadStateFreeIdle(ts);
     _PySlp_ThreadStateDecref(ts);
 }
 

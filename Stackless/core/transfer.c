@@ -234,6 +234,13 @@ _PySlp_TakeTempval(PyTaskletObject *t)
 {
     PyObject *v = t->tempval;
     t->tempval = Py_NewRef(Py_None);
+    if (t->pending_bomb != NULL) {
+        /* Thrown by another thread while it ran (core/threads.c): that
+           exception comes first, whatever it was resumed with. */
+        Py_XDECREF(v);
+        v = t->pending_bomb;
+        t->pending_bomb = NULL;
+    }
     if (v != NULL && PyBomb_CheckExact(v)) {
         _PySlp_RaiseBomb(v);
         Py_DECREF(v);

@@ -429,17 +429,7 @@ stackless_tasklet_bind_thread_impl(PyTaskletObject *self, PyObject *idobj)
     if (id == -1 && t->ts != NULL && t->ts->tstate == _PyThreadState_GET()) {
         Py_RETURN_NONE;         /* already ours */
     }
-    if (_PySlp_CheckNotChanging(t) < 0) {
-        return NULL;
-    }
-    if (t->in_ring) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "can't (re)bind a runnable tasklet");
-        return NULL;
-    }
-    if (t->has_cstack && t->alive) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "tasklet has C state on its stack");
+    if (_PySlp_CheckBindThread(t) < 0) {
         return NULL;
     }
     if (id == -1) {
@@ -456,14 +446,7 @@ stackless_tasklet_bind_thread_impl(PyTaskletObject *self, PyObject *idobj)
             return NULL;
         }
     }
-    if (target != t->ts) {
-        _PySlp_ThreadStateIncref(target);
-        if (t->ts != NULL) {
-            _PySlp_ThreadStateDecref(t->ts);
-        }
-        t->ts = target;
-        t->thread_id = target->thread_id;
-    }
+    _PySlp_TaskletBindThread(t, target);
     Py_RETURN_NONE;
 }
 

@@ -716,54 +716,6 @@ class ThreadTest(StacklessTestCase):
     # rule 2, §11) are a later issue; until then both fail loudly, never
     # hang.  These two tests pin that down and will change with it.
 
-    def test_channel_between_threads_not_supported_yet(self):
-        ch = stackless.channel()
-        blocked = threading.Event()
-        done = threading.Event()
-        result = {}
-
-        def thread_main():
-            def receiver():
-                try:
-                    ch.receive()
-                except TaskletExit:
-                    result['killed'] = True
-                    raise
-            t = stackless.tasklet(receiver)()
-            stackless.run()             # receiver blocks, run() returns
-            result['balance'] = ch.balance
-            blocked.set()
-            done.wait()
-            t.kill()                    # tidy up in its own thread
-        th = threading.Thread(target=thread_main)
-        th.start()
-        blocked.wait()
-        self.assertEqual(result['balance'], -1)
-        self.assertRaisesMessage(RuntimeError,
-                                 "channel transfers between threads are "
-                                 "not supported yet", ch.send, 'across')
-        self.assertEqual(ch.balance, -1)        # nothing changed
-        done.set()
-        th.join()
-        self.assertTrue(result['killed'])
-        self.assertEqual(ch.balance, 0)
-
-    @in_subprocess
-    def test_blocking_with_other_threads_alive_is_a_deadlock_for_now(self):
-        ch = stackless.channel()
-        stop = threading.Event()
-        th = threading.Thread(target=stop.wait)
-        th.start()
-        try:
-            self.assertRaisesMessage(RuntimeError,
-                                     "Deadlock: the last runnable tasklet "
-                                     "cannot be blocked.", ch.receive)
-            self.assertEqual(ch.balance, 0)
-            self.assertIs(stackless.current, stackless.main)
-        finally:
-            stop.set()
-            th.join()
-
     @in_subprocess
     def test_thread_end_kills_tasklets_with_c_state(self):
         log = []
