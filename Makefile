@@ -11,7 +11,7 @@ TOOLS := tools
 
 .PHONY: all run test deps src debug asan stock patches check-patches \
 	reset-src install dist parity bench bench-quick clean distclean \
-	test-variants clinic fuzz fuzz-pickle
+	test-variants clinic fuzz fuzz-pickle stress-threads
 
 # Build the release interpreter; ./python runs it.
 all: deps
@@ -41,6 +41,12 @@ fuzz: all debug asan
 # builds (make test runs a few hundred; see tools/fuzz-pickle.sh).
 fuzz-pickle: all debug asan
 	$(TOOLS)/fuzz-pickle.sh
+
+# Randomized cross-thread channel traffic checked against a message model
+# (Lib/test/test_stackless/thread_stress.py), many seeds, on the release
+# and ASan builds; make test runs three short seeds.
+stress-threads: all asan
+	$(TOOLS)/stress-threads.sh
 
 deps:
 	$(TOOLS)/install-deps.sh
@@ -97,6 +103,7 @@ bench: all stock
 	-$(TOOLS)/install-deps.sh $(BENCH_PACKAGES)
 	./python bench/run.py
 	./python bench/pickling.py | tee bench/results/pickling.txt
+	./python bench/threads.py | tee bench/results/threads.txt
 	./python bench/instructions.py --json bench/results/instructions.json \
 		| tee bench/results/instructions.txt
 

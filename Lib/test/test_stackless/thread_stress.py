@@ -29,6 +29,15 @@ import stackless
 DONE = object()
 
 
+def expected(e):
+    """Errors the chaos may cause: its own ValueError, deadlocks, and a
+    switch while the collector runs in another thread (the collecting
+    state is the interpreter's: docs/architecture.md D18)."""
+    text = str(e)
+    return ('chaos' in text or 'Deadlock' in text
+            or 'during garbage collection' in text)
+
+
 def run(seed, nthreads=3, ntasklets=12, seconds=1.0, switchinterval=None):
     rng = random.Random(seed)
     channels = [stackless.channel() for _ in range(3)]
@@ -123,7 +132,7 @@ def run(seed, nthreads=3, ntasklets=12, seconds=1.0, switchinterval=None):
             try:
                 stackless.run()
             except (RuntimeError, ValueError) as e:
-                if 'chaos' not in str(e):
+                if not expected(e):
                     errors.append(repr(e))
 
     def thread_main(k, ready, go):
@@ -151,7 +160,7 @@ def run(seed, nthreads=3, ntasklets=12, seconds=1.0, switchinterval=None):
                 try:
                     v = channels[k % 3].receive()
                 except (RuntimeError, ValueError) as e:
-                    if 'chaos' not in str(e) and 'Deadlock' not in str(e):
+                    if not expected(e):
                         errors.append(repr(e))
                     time.sleep(0.001)
                     continue
@@ -161,7 +170,7 @@ def run(seed, nthreads=3, ntasklets=12, seconds=1.0, switchinterval=None):
             try:
                 stackless.run()
             except (RuntimeError, ValueError) as e:
-                if 'chaos' not in str(e) and 'Deadlock' not in str(e):
+                if not expected(e):
                     errors.append(repr(e))
             if not stop.is_set():
                 time.sleep(0.001)
