@@ -26,6 +26,10 @@ extern int _PySlp_IsAtomic(PyThreadState *tstate);
    the running tasklet (Stackless/core/threads.c).  -1 if it did. */
 extern int _PySlp_HandlePending(PyThreadState *tstate);
 
+/* gc_collect_main(): `tstate` starts (1) or ends (0) a collection.  That
+   thread may not switch tasklets meanwhile; others may (D18). */
+extern void _PySlp_GCCollecting(PyThreadState *tstate, int on);
+
 /* Soft switching (Stackless/core/softswitch.c): a tasklet gives up the
    CPU by returning from a call made by bytecode and letting the eval loop
    run another tasklet's frames.  The loop learns of it through this bit

@@ -210,6 +210,7 @@ struct _PySlp_ThreadState {
     int wake_posted;
     void *idle_lock;            /* PyThread_type_lock, made on first wait */
     int threadblock;            /* run(threadblock=True) is in force */
+    int gc_collecting;          /* this thread runs the collector */
 };
 
 static inline PySlp_ThreadState *
@@ -337,7 +338,7 @@ _PySlp_WhyNoSwitch(PySlp_ThreadState *ts)
            carrying it out (a finaliser of the call's arguments). */
         return "cannot switch tasklets while a switch is under way";
     }
-    if (ts->tstate->interp->gc.collecting) {
+    if (ts->gc_collecting) {
         /* The collector keeps its object lists' heads on the C stack;
            another tasklet's stack would overwrite them (D18). */
         return "cannot switch tasklets during garbage collection";

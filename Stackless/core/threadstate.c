@@ -102,6 +102,8 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
     ts->settings = settings;
     ts->refcnt = 1;             /* the thread's own */
     ts->pickle_flags = settings->pickle_flags_default;
+    /* Made by a finaliser during a collection, perhaps this thread's. */
+    ts->gc_collecting = tstate->interp->gc.collecting;
     /* Tasklets other than main run on the C stack below this point, and
        everything above it (our callers) stays main's.  The first use is
        usually shallow: a module-level call in a script or thread. */
@@ -203,6 +205,15 @@ _PySlp_ThreadClear(PyThreadState *tstate)
     }
     _PySlp_ThreadStateFreeIdle(ts);
     _PySlp_ThreadStateDecref(ts);
+}
+
+void
+_PySlp_GCCollecting(PyThreadState *tstate, int on)
+{
+    PySlp_ThreadState *ts = _PySlp_TS(tstate);
+    if (ts != NULL) {
+        ts->gc_collecting = on;
+    }
 }
 
 int

@@ -372,6 +372,41 @@ class BindThreadTest(StacklessTestCase):
 
 class ConcurrencyTest(StacklessTestCase):
 
+    def test_collection_in_other_thread_does_not_stop_switches(self):
+        # Only the collecting thread's stack holds the collector's lists
+        # (docs/architecture.md D18): other threads switch meanwhile.
+        import gc
+        started, proceed = threading.Event(), threading.Event()
+        inside = []
+
+        class Slow:
+            def __del__(self):
+                started.set()
+                proceed.wait()          # releases the GIL mid-collection
+                t = stackless.tasklet(lambda: None)()
+                try:
+                    stackless.schedule()
+                except RuntimeError as e:
+                    inside.append(str(e))
+                t.remove()
+
+        def collector():
+            stackless.getcurrent()
+            a = Slow()
+            a.cycle = a
+            del a
+            gc.collect()
+        th = start(collector)
+        started.wait()
+        log = []
+        stackless.tasklet(log.append)('switched')
+        stackless.run()
+        proceed.set()
+        th.join()
+        self.assertEqual(log, ['switched'])
+        self.assertEqual(inside, ['cannot switch tasklets during garbage '
+                                  'collection'])
+
     def test_mixed_with_locks_queues_and_executors(self):
         old = sys.getswitchinterval()
         sys.setswitchinterval(1e-6)
