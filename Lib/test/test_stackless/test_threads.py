@@ -116,6 +116,68 @@ class ChannelAcrossThreadsTest(StacklessTestCase):
         helper.join()
 
 
+    @in_subprocess
+    def test_ctrl_c_while_waiting(self):
+        # A signal handler that raises while the main thread sleeps waiting
+        # for another thread: the blocking operation raises, as if it had
+        # never blocked.
+        import signal
+        ch = stackless.channel()
+        stop = threading.Event()
+        helper = start(stop.wait)
+        main_id = threading.get_ident()
+        threading.Timer(0.05, signal.pthread_kill,
+                        (main_id, signal.SIGINT)).start()
+        with self.assertRaises(KeyboardInterrupt):
+            ch.receive()
+        self.assertEqual(ch.balance, 0)
+        self.assertIs(stackless.current, stackless.main)
+        self.assertEqual(stackless.getruncount(), 1)
+        stop.set()
+        helper.join()
+
+    def test_main_waits_when_last_tasklet_ends_and_thread_can_help(self):
+        # Main blocks; the last runnable tasklet ends; another thread
+        # sends later: main gets the value instead of the "main tasklet
+        # is receiving" error.
+        ch = stackless.channel()
+        go = threading.Event()
+        stackless.tasklet(go.set)()
+
+        def sender():
+            go.wait()
+            threading.Event().wait(0.02)
+            ch.send('late')
+        th = start(sender)
+        self.assertEqual(ch.receive(), 'late')
+        th.join()
+
+    def test_idle_thread_woken_by_insert_and_run(self):
+        ch = stackless.channel()
+        log = []
+        holder = []
+
+        def thread_main():
+            t = stackless.tasklet(log.append)
+            t.bind(log.append, ('inserted',))
+            u = stackless.tasklet(log.append)
+            u.bind(log.append, ('run',))
+            holder.extend([t, u])
+            log.append(ch.receive())        # the thread sleeps here
+        th = start(thread_main)
+        while ch.balance != -1:
+            threading.Event().wait(0.001)
+        holder[0].insert()
+        while 'inserted' not in log:
+            threading.Event().wait(0.001)
+        holder[1].run()
+        while 'run' not in log:
+            threading.Event().wait(0.001)
+        ch.send('end')
+        th.join()
+        self.assertEqual(log, ['inserted', 'run', 'end'])
+
+
 class OperationsFromOtherThreadsTest(StacklessTestCase):
 
     def in_thread(self, body, *tasks):
