@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The pickling examples, against the release build: each prints "same
+# The examples (pickling, threads), against the release build: each prints "same
 # result" when the resumed run matches the uninterrupted one.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PY=$REPO/build/release/python
@@ -12,6 +12,19 @@ for ex in checkpoint migrate; do
         sed 's/^/    /' <<<"$out" | tail -n 20
     fi
 done
+if out=$(timeout 600 "$PY" "$REPO/examples/io_thread.py" 2>&1) \
+        && grep -qx 'all commands handled' <<<"$out"; then
+    echo "PASS: examples/io_thread.py"
+else
+    echo "FAIL: examples/io_thread.py"
+    sed 's/^/    /' <<<"$out" | tail -n 20
+fi
+if out=$(timeout 600 "$PY" "$REPO/bench/threads.py" --quick 2>&1); then
+    echo "PASS: bench/threads.py --quick"
+else
+    echo "FAIL: bench/threads.py --quick"
+    sed 's/^/    /' <<<"$out" | tail -n 20
+fi
 if out=$("$PY" "$REPO/bench/pickling.py" --quick 2>&1); then
     echo "PASS: bench/pickling.py --quick"
 else
