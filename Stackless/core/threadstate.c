@@ -8,6 +8,7 @@
  */
 
 #include "slp_core.h"
+#include "pycore_pylifecycle.h"     // _Py_IsInterpreterFinalizing()
 
 void
 _PySlp_ThreadStateIncref(PySlp_ThreadState *ts)
@@ -163,8 +164,12 @@ _PySlp_ThreadClear(PyThreadState *tstate)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
     /* Threads asleep waiting for others may have waited for this one
-       (core/threads.c): they look again once it is gone. */
-    _PySlp_WakeAllIdle(tstate->interp);
+       (core/threads.c): they look again once it is gone.  Not at
+       shutdown: a daemon thread that woke then would find its thread
+       state freed under it; asleep, it never runs again. */
+    if (!_Py_IsInterpreterFinalizing(tstate->interp)) {
+        _PySlp_WakeAllIdle(tstate->interp);
+    }
     if (ts == NULL) {
         return;
     }

@@ -589,6 +589,22 @@ class ShutdownTest(StacklessTestCase):
             "print('exit')\n")
         self.assertEqual(out, ['exit'])
 
+    def test_daemon_threads_asleep_while_others_end_and_at_exit(self):
+        # Threads that end wake the sleepers (they look again and sleep
+        # on, main being alive); at shutdown nobody wakes them.
+        out = self.run_script(
+            "import threading, stackless\n"
+            "chs = [stackless.channel() for _ in range(4)]\n"
+            "for ch in chs:\n"
+            "    threading.Thread(target=ch.receive, daemon=True).start()\n"
+            "while any(ch.balance != -1 for ch in chs):\n"
+            "    threading.Event().wait(0.001)\n"
+            "for _ in range(3):\n"
+            "    t = threading.Thread(target=lambda: None)\n"
+            "    t.start(); t.join()\n"
+            "print([ch.balance for ch in chs])\n")
+        self.assertEqual(out, ['[-1, -1, -1, -1]'])
+
     def test_thread_ends_with_tasklets_blocked_on_shared_channel(self):
         out = self.run_script(
             "import threading, stackless\n"
