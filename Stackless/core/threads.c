@@ -60,6 +60,22 @@ make_idle_lock(PySlp_ThreadState *ts)
     return 0;
 }
 
+/* Signal handlers run before the thread sleeps and when a signal ends
+   its sleep: Ctrl-C must end a program that waits for another thread,
+   also when the signal came just before the sleep.  A handler may not
+   switch meanwhile (the current tasklet is off the ring).  -1 if one
+   raised. */
+static int
+run_signal_handlers(PySlp_ThreadState *ts)
+{
+    ts->no_switch++;
+    ts->queues_frozen++;
+    int rc = PyErr_CheckSignals();
+    ts->queues_frozen--;
+    ts->no_switch--;
+    return rc;
+}
+
 /* The calling thread's ring is empty: the tasklet running has left it
    (blocked on a channel, removed itself, or finished).  Sleep without the
    GIL until another thread links a tasklet into the ring.  Returns 1 once
@@ -75,9 +91,10 @@ _PySlp_WaitForWork(PySlp_ThreadState *ts)
     PyThread_type_lock lock = (PyThread_type_lock)ts->idle_lock;
     while (ts->head == NULL) {
         if (!_PySlp_OthersCanWake(ts)) {
-            /* Those asleep might wait for this thread: it is about to
-               fail instead, so let them look again. */
-            return 0;
+            return 0;           /* the caller's deadlock error */
+        }
+        if (run_signal_handlers(ts) < 0) {
+            return -1;
         }
         PyLockStatus st;
         ts->idle = 1;
@@ -93,19 +110,6 @@ _PySlp_WaitForWork(PySlp_ThreadState *ts)
         if (ts->wake_posted) {
             (void)PyThread_acquire_lock(lock, NOWAIT_LOCK);
             ts->wake_posted = 0;
-        }
-        if (ts->head == NULL) {
-            /* Its handler runs now (Ctrl-C must end a program that waits
-               for another thread); it may not switch meanwhile: the
-               current tasklet is off the ring. */
-            ts->no_switch++;
-            ts->queues_frozen++;
-            int rc = PyErr_CheckSignals();
-            ts->queues_frozen--;
-            ts->no_switch--;
-            if (rc < 0) {
-                return -1;
-            }
         }
     }
     return 1;

@@ -575,6 +575,15 @@ print('ok')
                               proc.stderr), (0, 'ok', ''))
 
 
+# A daemon thread that blocks queues itself on the channel, then releases
+# the GIL; CPython 3.13's drop_gil() reads the thread state after letting
+# the GIL go, so if the main thread took it that instant and finalised,
+# that read hits freed memory (ASan sees it; stock 3.13 has the same race
+# for any daemon thread releasing the GIL at exit).  The scripts let the
+# daemons fall asleep first.
+SETTLE = "threading.Event().wait(0.2)\n"
+
+
 class ShutdownTest(StacklessTestCase):
 
     def test_daemon_thread_waiting_on_channel_at_exit(self):
@@ -590,6 +599,7 @@ class ShutdownTest(StacklessTestCase):
             "th.start()\n"
             "while ch.balance != -1:\n"
             "    threading.Event().wait(0.001)\n"
+            + SETTLE +
             "print('exit')\n")
         self.assertEqual(out, ['exit'])
 
@@ -603,6 +613,7 @@ class ShutdownTest(StacklessTestCase):
             "    threading.Thread(target=ch.receive, daemon=True).start()\n"
             "while any(ch.balance != -1 for ch in chs):\n"
             "    threading.Event().wait(0.001)\n"
+            + SETTLE +
             "for _ in range(3):\n"
             "    t = threading.Thread(target=lambda: None)\n"
             "    t.start(); t.join()\n"
