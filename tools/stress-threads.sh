@@ -15,16 +15,27 @@ for build in release asan; do
     [ -x "$py" ] || continue
     for mode in 1 0; do
         start=$(date +%s)
+        delivered=0
+        received=0
         for seed in $(seq 1 "$SEEDS"); do
-            STACKLESS_TEST_SOFTSWITCH=$mode PYTHONPATH=build/src/Lib \
+            out=$(STACKLESS_TEST_SOFTSWITCH=$mode PYTHONPATH=build/src/Lib \
                 timeout 300 "$py" -X faulthandler -c "
 import sys, stackless
 stackless.enable_softswitch($mode == 1)
 from test.test_stackless import thread_stress
 sys.exit(thread_stress.main(['', '$seed', '$THREADS', '$TASKLETS',
-                             '$SECONDS_EACH']))"
+                             '$SECONDS_EACH']))" 2>&1) || {
+                echo "$out"
+                echo "stress-threads: FAILED: $build softswitch=$mode seed $seed"
+                exit 1
+            }
+            echo "$out"
+            read -r d r < <(sed -n 's/^seed [0-9]*: \([0-9]*\) delivered, \([0-9]*\) received.*/\1 \2/p' <<<"$out")
+            delivered=$((delivered + d))
+            received=$((received + r))
         done
         echo "stress-threads: $build softswitch=$mode: $SEEDS seeds in" \
-             "$(( $(date +%s) - start )) s"
+             "$(( $(date +%s) - start )) s, $delivered messages delivered," \
+             "$received received, none lost or duplicated"
     done
 done
