@@ -14,6 +14,7 @@ STACKLESS_OBJS = \
 		Stackless/core/framestate.o \
 		Stackless/core/kill.o \
 		Stackless/core/lifecycle.o \
+		Stackless/core/preempt.o \
 		Stackless/core/ring.o \
 		Stackless/core/savedstate.o \
 		Stackless/core/schedule.o \

@@ -208,6 +208,12 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
         else {
             PyObject *mine = cur->tempval;
             cur->tempval = got;
+            if (cur->pending_irq && next == p) {
+                /* A preferred switch is not a soft interrupt's moment:
+                   the partner carries the mark on (section 10.2). */
+                cur->pending_irq = 0;
+                p->pending_irq = 1;
+            }
             r = _PySlp_SwitchTo(ts, next, how);
             Py_XDECREF(mine);
         }

@@ -160,6 +160,7 @@ _PySlp_DropFrames(PyTaskletObject *t)
     }
     t->base_frame = NULL;
     t->parked = 0;
+    t->parked_at_check = 0;
     t->resume_hook = NULL;
     if (t->ts != NULL) {
         _PySlp_BegunUnlink(t->ts, t);

@@ -540,7 +540,8 @@ _PySlp_TaskletGetFrames(PyTaskletObject *t)
     }
     /* Rebuildable: parked softly, with no C state anywhere (D39). */
     int valid = t->parked && !t->has_cstack && !t->homed && !t->is_main
-                && t->resume_hook == NULL && t->base_frame != NULL;
+                && t->resume_hook == NULL && t->base_frame != NULL
+                && !t->parked_at_check;
     _PyInterpreterFrame *top = t->state.current_frame;
     for (_PyInterpreterFrame *f = top; f != NULL; f = f->previous) {
         if (f->owner == FRAME_OWNED_BY_CSTACK) {

@@ -15,6 +15,19 @@ _PySlp_InnermostWatchdog(PySlp_ThreadState *ts)
     return ts->main;
 }
 
+/* A tasklet interrupted for a run() that will not return it goes back
+   to the run queue rather than being lost. */
+static void
+requeue_victim(PySlp_ThreadState *ts, PyObject *victim)
+{
+    PyTaskletObject *v = (PyTaskletObject *)victim;
+    if (v != NULL && v->alive && !v->in_ring && !v->blocked && v->ts == ts
+        && !_PySlp_IsCurrent(v)) {
+        _PySlp_RingAppend(ts, v);
+    }
+    Py_XDECREF(victim);
+}
+
 /* `t` leaves run() without coming back to it (its frames are dropped):
    its entry on the watchdog stack goes, or the next tasklet to end with
    an exception would be sent to it. */
@@ -27,6 +40,9 @@ _PySlp_ForgetWatchdog(PySlp_ThreadState *ts, PyTaskletObject *t)
             (void)PyList_SetSlice(ts->watchdogs, i, i + 1, NULL);
             PyErr_SetRaisedException(exc);
         }
+    }
+    if (ts->preempt_owner == t) {
+        requeue_victim(ts, _PySlp_PreemptDisarm(ts));
     }
 }
 
@@ -190,11 +206,21 @@ run_resumed(PySlp_ThreadState *ts, PyTaskletObject *cur, PyObject *r)
     while (i >= 0 && PyList_GET_ITEM(ts->watchdogs, i) != (PyObject *)cur) {
         i--;
     }
+    PyObject *victim = NULL;
     if (i >= 0) {
-        for (Py_ssize_t j = i + 1; j < n; j++) {
+        for (Py_ssize_t j = i; j < n; j++) {
             PyTaskletObject *w =
                 (PyTaskletObject *)PyList_GET_ITEM(ts->watchdogs, j);
-            if (w->alive && !w->in_ring && !w->blocked) {
+            if (w == ts->preempt_owner) {
+                /* The run() that owns pre-emption returns now, or (an
+                   inner one) when it next gets control: it ends here. */
+                victim = _PySlp_PreemptDisarm(ts);
+                if (w != cur) {
+                    requeue_victim(ts, victim);
+                    victim = NULL;
+                }
+            }
+            if (j > i && w->alive && !w->in_ring && !w->blocked) {
                 _PySlp_RingAppend(ts, w);
             }
         }
@@ -203,14 +229,20 @@ run_resumed(PySlp_ThreadState *ts, PyTaskletObject *cur, PyObject *r)
         PyErr_SetRaisedException(exc);
     }
     if (r == NULL) {
+        requeue_victim(ts, victim);
         return NULL;
     }
     Py_DECREF(r);
+    if (victim != NULL) {
+        return victim;
+    }
     Py_RETURN_NONE;
 }
 
+/* `timeout` ticks per slice and a `budget` in seconds (ours) make this
+   run() pre-emptive if no other run() is (core/preempt.c). */
 PyObject *
-_PySlp_RunWatchdog(void)
+_PySlp_RunWatchdog(long timeout, int flags, double budget)
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
@@ -225,6 +257,9 @@ _PySlp_RunWatchdog(void)
     int how = _PySlp_PrepareSwitch(ts, next);
     if (how < 0 || PyList_Append(ts->watchdogs, (PyObject *)cur) < 0) {
         return NULL;
+    }
+    if (timeout > 0 || budget > 0) {
+        (void)_PySlp_PreemptArm(ts, cur, timeout, flags, budget);
     }
     _PySlp_RingRemove(ts, cur);
     return _PySlp_SwitchToThen(ts, next, how, run_resumed);

@@ -27,6 +27,7 @@
 #include "pycore_pystate.h"
 #include "pycore_tstate.h"
 #include "pycore_interp.h"        // PyInterpreterState.gc
+#include "pycore_ceval.h"         // _Py_unset_eval_breaker_bit()
 #include "pycore_stackless.h"     // the hooks upstream calls
 
 #include "platf/cstack.h"
@@ -114,6 +115,9 @@ struct _PySlp_Tasklet {
     unsigned int exit_tried:1;  /* its thread ends: kill was tried */
     unsigned int changing:1;    /* bind()/setup() under way: see below */
     unsigned int saved_tracers:1;   /* state holds tracers to load */
+    unsigned int pending_irq:1; /* a pre-emption waits for it (preempt.c) */
+    unsigned int parked_at_check:1; /* parked by a pre-emption, between
+                                       instructions: no placeholder */
     PySlp_SavedState state;     /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
     PySlp_HardState *hard;      /* NULL until its first hard switch */
@@ -211,6 +215,18 @@ struct _PySlp_ThreadState {
     void *idle_lock;            /* PyThread_type_lock, made on first wait */
     int threadblock;            /* run(threadblock=True) is in force */
     int gc_collecting;          /* this thread runs the collector */
+    /* Pre-emption (core/preempt.c), owned by the first run() with a
+       timeout or a budget; preempt_owner is NULL while none is active. */
+    PyTaskletObject *preempt_owner;     /* borrowed: a watchdog */
+    int preempt_flags;                  /* PySlp_PREEMPT_* */
+    long preempt_timeout;               /* ticks per slice; 0: none */
+    long preempt_ticks;                 /* ticks of the slice so far */
+    PyTime_t preempt_deadline;          /* monotonic; 0: no budget */
+    int preempt_poll;                   /* ticks until the clock is read */
+    int preempt_expired;                /* the budget is spent */
+    int park_at_check;                  /* the frame parks for one */
+    PyTaskletObject *preempt_hard;      /* borrowed: interrupt it now */
+    PyTaskletObject *preempt_victim;    /* strong: what run() returns */
 };
 
 static inline PySlp_ThreadState *
@@ -596,7 +612,7 @@ PyObject *_PySlp_WaitThenSwitch(PySlp_ThreadState *ts);
 PyTaskletObject *_PySlp_InnermostWatchdog(PySlp_ThreadState *ts);
 void _PySlp_ForgetWatchdog(PySlp_ThreadState *ts, PyTaskletObject *t);
 PyObject *_PySlp_Schedule(PyObject *retval, int remove);
-PyObject *_PySlp_RunWatchdog(void);
+PyObject *_PySlp_RunWatchdog(long timeout, int flags, double budget);
 PyObject *_PySlp_RunOrSwitch(PyTaskletObject *t, int remove);
 int _PySlp_Insert(PyTaskletObject *t);
 
@@ -713,5 +729,36 @@ int _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states);
 /* core/datastack.c */
 
 void _PySlp_ChunkClearSpare(PySlp_ThreadState *ts);
+
+
+/* ------------------------------------------------------------------ */
+/* core/preempt.c: run(timeout) interrupts the running tasklet */
+
+#define PySlp_PREEMPT_THREADBLOCK   1
+#define PySlp_PREEMPT_SOFT          2
+#define PySlp_PREEMPT_IGNORE_NEST   4
+#define PySlp_PREEMPT_TOTAL         8
+
+PyObject *_PySlp_CStackInfo(PySlp_ThreadState *ts);  /* threadstate.c */
+
+int _PySlp_PreemptArm(PySlp_ThreadState *ts, PyTaskletObject *owner,
+                      long timeout, int flags, double budget);
+PyObject *_PySlp_PreemptDisarm(PySlp_ThreadState *ts);
+int _PySlp_PreemptCheck(PySlp_ThreadState *ts, _PyInterpreterFrame *frame);
+int _PySlp_PreemptHard(PySlp_ThreadState *ts);
+PyTaskletObject *_PySlp_PreemptRedirect(PySlp_ThreadState *ts,
+                                        PyTaskletObject *prev,
+                                        PyTaskletObject *next, int how,
+                                        int dying);
+
+/* The soft-switch bit of the eval breaker has done its work: clear it,
+   unless a pre-empting run() keeps it set to count ticks. */
+static inline void
+_PySlp_BreakerDone(PySlp_ThreadState *ts)
+{
+    if (ts->preempt_owner == NULL) {
+        _Py_unset_eval_breaker_bit(ts->tstate, _PY_SLP_SOFT_SWITCH_BIT);
+    }
+}
 
 #endif /* SLP_CORE_H */

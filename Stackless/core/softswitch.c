@@ -194,9 +194,19 @@ int
 _PySlp_IsParking(PyThreadState *tstate, _PyInterpreterFrame *frame)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
-    return ts != NULL && ts->parking == frame
-           && (_Py_atomic_load_uintptr_relaxed(&tstate->eval_breaker)
-               & _PY_SLP_SOFT_SWITCH_BIT);
+    if (ts == NULL) {
+        return 0;
+    }
+    if (ts->parking != NULL) {
+        return ts->parking == frame
+               && (_Py_atomic_load_uintptr_relaxed(&tstate->eval_breaker)
+                   & _PY_SLP_SOFT_SWITCH_BIT);
+    }
+    /* A pre-empting run() keeps the bit set to count ticks. */
+    if (ts->preempt_owner != NULL && ts->current != NULL) {
+        return _PySlp_PreemptCheck(ts, frame);
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -217,10 +227,22 @@ _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     PyTaskletObject *next = ts->soft_next;
     assert(tstate->current_frame == frame);
     assert(next != NULL && next != prev);
-    (void)frame;
     ts->soft_next = NULL;
     ts->parking = NULL;
-    _Py_unset_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
+    _PySlp_BreakerDone(ts);
+    if (ts->park_at_check) {
+        /* Interrupted between instructions (core/preempt.c): no call
+           returns a value to it.  At a back edge or a frame's start it
+           resumes by running that instruction again (its check comes
+           before any effect); at a call's tail, after the call. */
+        ts->park_at_check = 0;
+        prev->parked_at_check = 1;
+        int op = frame->instr_ptr->op.code;
+        op = _PyOpcode_Deopt[op];
+        if (op != CALL && op != CALL_KW && op != CALL_FUNCTION_EX) {
+            frame->return_offset = 0;
+        }
+    }
 
     int leaving = prev->base_frame == NULL;
     if (leaving) {
@@ -324,6 +346,16 @@ _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
     }
     if (hook != NULL) {
         r = hook(ts, t, r);
+    }
+    if (t->parked_at_check) {
+        /* Nothing to replace: it goes on where it was interrupted, or
+           raises there. */
+        t->parked_at_check = 0;
+        if (r == NULL) {
+            return _PySlp_RESUME_RAISE;
+        }
+        Py_DECREF(r);
+        return _PySlp_RESUME_VALUE;
     }
     _PyInterpreterFrame *top = ts->tstate->current_frame;
     assert(top->stacktop > 0);

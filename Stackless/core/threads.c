@@ -165,16 +165,19 @@ _PySlp_HandlePending(PyThreadState *tstate)
     if (ts == NULL || ts->parking != NULL) {
         return 0;
     }
+    if (ts->preempt_hard != NULL && _PySlp_PreemptHard(ts) < 0) {
+        return -1;
+    }
     PyTaskletObject *cur = ts->current;
     if (cur == NULL || cur->pending_bomb == NULL) {
-        _Py_unset_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
+        _PySlp_BreakerDone(ts);
         return 0;
     }
     if (ts->in_schedule_cb || ts->in_channel_cb || ts->no_switch) {
         /* A callback's errors are only reported: keep it for later. */
         return 0;
     }
-    _Py_unset_eval_breaker_bit(tstate, _PY_SLP_SOFT_SWITCH_BIT);
+    _PySlp_BreakerDone(ts);
     PyObject *bomb = cur->pending_bomb;
     cur->pending_bomb = NULL;
     _PySlp_RaiseBomb(bomb);

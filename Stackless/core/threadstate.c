@@ -182,6 +182,7 @@ _PySlp_ThreadClear(PyThreadState *tstate)
            thread state's own fields as they are. */
         Py_CLEAR(ts->current);
     }
+    Py_XDECREF(_PySlp_PreemptDisarm(ts));
     /* The rest are orphaned: out of the ring, frames kept. */
     while (ts->head != NULL) {
         PyTaskletObject *t = ts->head;
@@ -226,4 +227,28 @@ _PySlp_IsAtomic(PyThreadState *tstate)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
     return ts != NULL && ts->current != NULL && ts->current->atomic;
+}
+
+/* get_thread_info()'s bit 30 (the original gave three C-stack serial
+   numbers, which this design has no use for): how many of the thread's
+   begun tasklets hold a C stack, how many bytes their saved slices take,
+   and how deep the C stack is here, from the tasklets' base. */
+PyObject *
+_PySlp_CStackInfo(PySlp_ThreadState *ts)
+{
+    Py_ssize_t n = 0;
+    size_t bytes = 0;
+    for (PyTaskletObject *c = ts->begun_head; c != NULL;
+         c = c->begun_next == ts->begun_head ? NULL : c->begun_next) {
+        if (c->has_cstack && c->hard != NULL) {
+            n++;
+            if (c->hard->cstack.sp != NULL) {
+                bytes += (size_t)(c->hard->cstack.base
+                                  - c->hard->cstack.sp);
+            }
+        }
+    }
+    char here;
+    Py_ssize_t depth = &here < ts->cstack_base ? ts->cstack_base - &here : 0;
+    return Py_BuildValue("(nnn)", n, (Py_ssize_t)bytes, depth);
 }

@@ -149,6 +149,15 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
     assert(prev != next);
     assert(tstate == _PyThreadState_GET());
     assert(how == PySlp_SWITCH_HARD || (how == PySlp_SWITCH_SOFT && !dying));
+    /* Pre-emption (core/preempt.c): the slice ends here, and a soft
+       interrupt waiting for this switch takes it over. */
+    if (!(ts->preempt_flags & PySlp_PREEMPT_TOTAL)) {
+        ts->preempt_ticks = 0;
+    }
+    if (prev->pending_irq) {
+        prev->pending_irq = 0;
+        next = _PySlp_PreemptRedirect(ts, prev, next, how, dying);
+    }
     int soft_next = _PySlp_ResumesSoftly(next);
     assert(soft_next || next->hard != NULL);
     assert(dying || how == PySlp_SWITCH_SOFT || prev->hard != NULL);

@@ -174,9 +174,9 @@ slp_run(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char * const keywords[] = {
         "timeout", "threadblock", "soft", "ignore_nesting", "totaltimeout",
-        NULL};
+        "budget", NULL};
     static _PyArg_Parser parser = {.keywords = keywords, .fname = "run"};
-    PyObject *argsbuf[5] = {NULL};
+    PyObject *argsbuf[6] = {NULL};
     PyObject *const *a = _PyArg_UnpackKeywords(args, nargs, NULL, kwnames,
                                                &parser, 0, 5, 0, argsbuf);
     if (a == NULL) {
@@ -190,21 +190,40 @@ slp_run(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
             return NULL;
         }
     }
-    if (values[0] > 0) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "pre-emptive run(timeout) is not implemented yet");
-        return NULL;
+    /* Ours: a wall-clock budget in seconds (keyword only). */
+    double budget = 0;
+    if (nkw && a[5] != NULL && a[5] != Py_None) {
+        budget = PyFloat_AsDouble(a[5]);
+        if (budget == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (!(budget >= 0) || budget > 1e9) {
+            PyErr_SetString(PyExc_ValueError,
+                            "budget must be a number of seconds, "
+                            "0 <= budget <= 1e9");
+            return NULL;
+        }
     }
+    int flags = (values[1] ? PySlp_PREEMPT_THREADBLOCK : 0)
+                | (values[2] ? PySlp_PREEMPT_SOFT : 0)
+                | (values[3] ? PySlp_PREEMPT_IGNORE_NEST : 0)
+                | (values[4] ? PySlp_PREEMPT_TOTAL : 0);
     _PySlp_NoteCall(args, nargs, nkw, (void *)slp_run);
-    return _PySlp_ForgetCallArgs(_PySlp_RunWatchdog());
+    return _PySlp_ForgetCallArgs(_PySlp_RunWatchdog(values[0], flags,
+                                                    budget));
 }
 
 PyDoc_STRVAR(slp_run__doc__,
 "run($module, /, timeout=0, threadblock=False, soft=False,\n"
-"    ignore_nesting=False, totaltimeout=False)\n"
+"    ignore_nesting=False, totaltimeout=False, *, budget=None)\n"
 "--\n"
 "\n"
-"Run the runnable tasklets until none is left, then return.");
+"Run the runnable tasklets until none is left, then return.\n"
+"\n"
+"With timeout > 0 (ticks: loop iterations and Python frame starts) or a\n"
+"budget in seconds, this call pre-empts: a tasklet that runs longer than\n"
+"timeout ticks in one go, or whatever runs when the budget is spent, is\n"
+"interrupted, and run() returns it, paused.  The flags apply only then.");
 
 /*[clinic input]
 stackless.get_thread_info
@@ -255,13 +274,46 @@ stackless_get_thread_info_impl(PyObject *module, PyObject *idobj, long flags)
             return NULL;
         }
     }
+    PyObject *info;
     if (ts == NULL) {
-        return Py_BuildValue("(OOi)", Py_None, Py_None, 0);
+        info = Py_BuildValue("[OOi]", Py_None, Py_None, 0);
     }
-    return Py_BuildValue("(OOn)", ts->main ? (PyObject *)ts->main : Py_None,
-                         ts->runcount && ts->current
-                         ? (PyObject *)ts->current : Py_None,
-                         ts->runcount);
+    else {
+        info = Py_BuildValue("[OOn]",
+                             ts->main ? (PyObject *)ts->main : Py_None,
+                             ts->runcount && ts->current
+                             ? (PyObject *)ts->current : Py_None,
+                             ts->runcount);
+    }
+    if (info == NULL) {
+        return NULL;
+    }
+    /* Bit 30: three numbers about the C stack (ours: see the reference,
+       get_thread_info); bit 31: the watchdog list, outermost first. */
+    if (flags & (1L << 30)) {
+        PyObject *c = ts == NULL ? Py_BuildValue("(iii)", 0, 0, 0)
+                      : _PySlp_CStackInfo(ts);
+        int rc = c == NULL ? -1 : PyList_SetSlice(info, PY_SSIZE_T_MAX,
+                                                  PY_SSIZE_T_MAX, c);
+        Py_XDECREF(c);
+        if (rc < 0) {
+            Py_DECREF(info);
+            return NULL;
+        }
+    }
+    if (flags & (1L << 31)) {
+        PyObject *w = ts == NULL ? PyList_New(0)
+                      : PyList_GetSlice(ts->watchdogs, 0, PY_SSIZE_T_MAX);
+        int rc = w == NULL ? -1 : PyList_Append(info, w);
+        Py_XDECREF(w);
+        if (rc < 0) {
+            Py_DECREF(info);
+            return NULL;
+        }
+    }
+    PyObject *t = PyList_AsTuple(info);
+    Py_DECREF(info);
+    return t;
 }
 
 /*[clinic input]

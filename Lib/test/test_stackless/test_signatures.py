@@ -23,7 +23,7 @@ EXPECTED = {
     'schedule': '(retval=None)',
     'schedule_remove': '(retval=None)',
     'run': '(timeout=0, threadblock=False, soft=False, '
-           'ignore_nesting=False, totaltimeout=False)',
+           'ignore_nesting=False, totaltimeout=False, *, budget=None)',
     'get_thread_info': '(thread_id=-1, flags=0, /)',
     'switch_trap': '(change=0)',
     'set_schedule_callback': '(callable, /)',
@@ -220,7 +220,7 @@ class WrongCallTest(StacklessTestCase):
         self.check(t.switch, 'switch() takes no arguments (1 given)', 1)
         self.check(stackless.schedule, 'schedule() takes at most 1 argument '
                    '(2 given)', 1, 2)
-        self.check(stackless.run, 'run() takes at most 5 arguments '
+        self.check(stackless.run, 'run() takes at most 5 positional arguments '
                    '(6 given)', 0, 0, 0, 0, 0, 0)
         self.check(stackless.run, "'str' object cannot be interpreted as "
                    "an integer", 'x')
