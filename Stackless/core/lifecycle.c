@@ -294,6 +294,13 @@ _PySlp_SoftSwitch(PyThreadState *tstate, _PyInterpreterFrame *entry,
                   _PyInterpreterFrame *frame, PyObject **result)
 {
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
+    if (frame != NULL && ts->raise_at_check) {
+        /* Not a switch: pre-empted hard at a check of `frame` and resumed
+           with an exception, which the loop raises there (preempt.c). */
+        ts->raise_at_check = 0;
+        _PySlp_ResumePointAtCheck(frame);
+        return _PySlp_RESUME_RAISE;
+    }
     if (frame != NULL && _PySlp_Park(ts, frame)) {
         *result = ts->home_result;
         ts->home_result = NULL;

@@ -22,11 +22,12 @@
  *     its run() returns it.  A soft tasklet parks its frames right at the
  *     check (the eval loop's soft switch, with no call to return from:
  *     parked_at_check); one with C state on its stack, or traced, is
- *     switched hard from _Py_HandlePending's end (_PySlp_PreemptHard).
+ *     switched hard right there.
  */
 
 #include "slp_core.h"
-#include "pycore_opcode_metadata.h"  // _PyOpcode_Deopt
+#include "pycore_code.h"          // _Py_GetBaseOpcode()
+#include "pycore_opcode_metadata.h"  // _PyOpcode_Deopt, _PyOpcode_Caches
 #include "opcode_ids.h"
 
 /* How many ticks pass between two readings of the clock for a budget:
@@ -66,7 +67,6 @@ _PySlp_PreemptArm(PySlp_ThreadState *ts, PyTaskletObject *owner,
     ts->preempt_deadline = deadline;
     ts->preempt_poll = CLOCK_POLL_TICKS;
     ts->preempt_expired = 0;
-    ts->preempt_hard = NULL;
     ts->threadblock = (flags & PySlp_PREEMPT_THREADBLOCK) != 0;
     _Py_set_eval_breaker_bit(ts->tstate, _PY_SLP_SOFT_SWITCH_BIT);
     return 1;
@@ -85,7 +85,6 @@ _PySlp_PreemptDisarm(PySlp_ThreadState *ts)
     ts->preempt_flags = 0;
     ts->preempt_timeout = 0;
     ts->preempt_deadline = 0;
-    ts->preempt_hard = NULL;
     ts->threadblock = 0;
     PyTaskletObject *cur = ts->current;
     if (cur != NULL) {
@@ -200,10 +199,76 @@ swap_in_owner(PySlp_ThreadState *ts, PyTaskletObject *cur)
     _PySlp_RingRemove(ts, cur);
 }
 
+/* Where a frame stopped at a check goes on (`frame->instr_ptr` and
+   return_offset, which the eval loop resumes at when it runs the frame
+   again, and where an exception thrown at it is raised).  At a back edge:
+   at the jump's target, the loop's next iteration.  Re-running the jump
+   would do too, but CPython 3.13's exception table leaves some back edges
+   (the one of `while cond:`) outside the loop's `try`, so a kill there
+   would skip `finally`.  At a frame's start: the RESUME again (its check
+   comes before its event).  At a call's tail: after the call, where
+   slp_soft_switch's return_offset points. */
+void
+_PySlp_ResumePointAtCheck(_PyInterpreterFrame *frame)
+{
+    PyCodeObject *co = _PyFrame_GetCode(frame);
+    _Py_CODEUNIT *code = _PyCode_CODE(co);
+    _Py_CODEUNIT *ip = frame->instr_ptr;
+    int op = _Py_GetBaseOpcode(co, (int)(ip - code));
+    if (op == RESUME) {
+        frame->return_offset = 0;
+    }
+    else if (op == JUMP_BACKWARD) {
+        /* Its argument, with any EXTENDED_ARG prefix: found by decoding
+           from the start, since caches may look like opcodes. */
+        int oparg = 0;
+        for (_Py_CODEUNIT *p = code; p < ip;) {
+            int o = _Py_GetBaseOpcode(co, (int)(p - code));
+            oparg = o == EXTENDED_ARG ? (oparg | p->op.arg) << 8 : 0;
+            p += 1 + _PyOpcode_Caches[o];
+        }
+        oparg |= ip->op.arg;
+        frame->instr_ptr = ip + 1 + _PyOpcode_Caches[JUMP_BACKWARD] - oparg;
+        frame->return_offset = 0;
+    }
+}
+
+/* Interrupt `cur` with a hard switch to the watchdog, right here in the
+   eval breaker's slow path.  Returns 0 once resumed, -1 with the
+   exception it was resumed with (a kill): the eval loop raises it at the
+   check (_PySlp_SoftSwitch, raise_at_check). */
+static int
+interrupt_hard(PySlp_ThreadState *ts, PyTaskletObject *cur)
+{
+    PyTaskletObject *w = ts->preempt_owner;
+    /* Nothing here is a stackless call's: the switch must be hard. */
+    (void)_PySlp_ForgetCallArgs(NULL);
+    int how = _PySlp_PrepareSwitchSlow(ts, w);
+    if (how < 0) {
+        /* No memory to save its stack: try again at the next check. */
+        PyErr_Clear();
+        cur->pending_irq = 1;
+        return 0;
+    }
+    assert(how == PySlp_SWITCH_HARD);
+    Py_INCREF(cur);
+    swap_in_owner(ts, cur);
+    PyObject *r = _PySlp_SwitchTo(ts, w, how);
+    /* Checks made by the schedule callback's code meanwhile do not
+       count against the victim. */
+    cur->pending_irq = 0;
+    Py_DECREF(cur);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
 /* CHECK_EVAL_BREAKER's slow path in `frame`, the current tasklet's top
-   frame, while pre-emption is active.  Returns 1 if the frame parks now
-   (the eval loop jumps to its soft switch), else 0; a hard interrupt is
-   left to _PySlp_PreemptHard(), which _Py_HandlePending calls next. */
+   frame, while pre-emption is active (_PySlp_IsParking).  Returns 1 if
+   the eval loop must go to its soft switch: the frame parks (soft
+   interrupt), or raises what it was resumed with after a hard one. */
 int
 _PySlp_PreemptCheck(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
 {
@@ -232,57 +297,18 @@ _PySlp_PreemptCheck(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     }
     cur->pending_irq = 0;
     if (!can_park_here(ts, cur, frame)) {
-        ts->preempt_hard = cur;
+        if (interrupt_hard(ts, cur) < 0) {
+            ts->raise_at_check = 1;
+            return 1;
+        }
         return 0;
     }
     swap_in_owner(ts, cur);
     ts->park_at_check = 1;
     (void)_PySlp_Transfer(ts, ts->preempt_owner, PySlp_SWITCH_SOFT, 0,
                           NULL);
-    /* Checks made by the schedule callback's code meanwhile do not
-       count against the victim. */
     cur->pending_irq = 0;
     return ts->parking == frame;
-}
-
-/* _Py_HandlePending, last: the hard interrupt decided at this check.
-   The current tasklet is suspended here, with its C stack, until it is
-   resumed: 0, or -1 with the exception it was resumed with (a kill). */
-int
-_PySlp_PreemptHard(PySlp_ThreadState *ts)
-{
-    PyTaskletObject *cur = ts->current;
-    if (ts->preempt_hard != cur) {
-        /* Signal handlers run first and may have switched meanwhile. */
-        ts->preempt_hard = NULL;
-        return 0;
-    }
-    ts->preempt_hard = NULL;
-    if (ts->preempt_owner == NULL || !owner_waits(ts, cur)
-        || must_defer(ts, cur)) {
-        return 0;
-    }
-    PyTaskletObject *w = ts->preempt_owner;
-    /* Nothing here is a stackless call's: the switch must be hard. */
-    (void)_PySlp_ForgetCallArgs(NULL);
-    int how = _PySlp_PrepareSwitchSlow(ts, w);
-    if (how < 0) {
-        /* No memory to save its stack: try again at a later check. */
-        PyErr_Clear();
-        cur->pending_irq = 1;
-        return 0;
-    }
-    assert(how == PySlp_SWITCH_HARD);
-    Py_INCREF(cur);
-    swap_in_owner(ts, cur);
-    PyObject *r = _PySlp_SwitchTo(ts, w, how);
-    cur->pending_irq = 0;
-    Py_DECREF(cur);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
-    return 0;
 }
 
 /* _PySlp_Transfer(), when `prev` carries a pre-emption mark: a soft

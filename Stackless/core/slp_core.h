@@ -225,7 +225,7 @@ struct _PySlp_ThreadState {
     int preempt_poll;                   /* ticks until the clock is read */
     int preempt_expired;                /* the budget is spent */
     int park_at_check;                  /* the frame parks for one */
-    PyTaskletObject *preempt_hard;      /* borrowed: interrupt it now */
+    int raise_at_check;                 /* ... or raises, resumed hard */
     PyTaskletObject *preempt_victim;    /* strong: what run() returns */
 };
 
@@ -745,7 +745,7 @@ int _PySlp_PreemptArm(PySlp_ThreadState *ts, PyTaskletObject *owner,
                       long timeout, int flags, double budget);
 PyObject *_PySlp_PreemptDisarm(PySlp_ThreadState *ts);
 int _PySlp_PreemptCheck(PySlp_ThreadState *ts, _PyInterpreterFrame *frame);
-int _PySlp_PreemptHard(PySlp_ThreadState *ts);
+void _PySlp_ResumePointAtCheck(_PyInterpreterFrame *frame);
 PyTaskletObject *_PySlp_PreemptRedirect(PySlp_ThreadState *ts,
                                         PyTaskletObject *prev,
                                         PyTaskletObject *next, int how,

@@ -237,11 +237,7 @@ _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
            before any effect); at a call's tail, after the call. */
         ts->park_at_check = 0;
         prev->parked_at_check = 1;
-        int op = frame->instr_ptr->op.code;
-        op = _PyOpcode_Deopt[op];
-        if (op != CALL && op != CALL_KW && op != CALL_FUNCTION_EX) {
-            frame->return_offset = 0;
-        }
+        _PySlp_ResumePointAtCheck(frame);
     }
 
     int leaving = prev->base_frame == NULL;

@@ -165,9 +165,6 @@ _PySlp_HandlePending(PyThreadState *tstate)
     if (ts == NULL || ts->parking != NULL) {
         return 0;
     }
-    if (ts->preempt_hard != NULL && _PySlp_PreemptHard(ts) < 0) {
-        return -1;
-    }
     PyTaskletObject *cur = ts->current;
     if (cur == NULL || cur->pending_bomb == NULL) {
         _PySlp_BreakerDone(ts);
