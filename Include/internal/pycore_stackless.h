@@ -40,7 +40,10 @@ extern void _PySlp_GCCollecting(PyThreadState *tstate, int on);
 #define _PY_SLP_SOFT_SWITCH_BIT (1U << (_PY_EVAL_EVENTS_BITS - 1))
 
 /* CHECK_EVAL_BREAKER's slow path: whether `frame`, the frame this loop
-   runs, is the one being parked (nested loops see the bit too). */
+   runs, is the one being parked (nested loops see the bit too): 1, and
+   the loop goes to its soft switch.  Else 0; or -1 when the bit was set
+   only to count a pre-emption tick, and _Py_HandlePending has nothing to
+   do. */
 extern int _PySlp_IsParking(PyThreadState *tstate,
                             struct _PyInterpreterFrame *frame);
 

@@ -42,6 +42,14 @@ take_victim(PySlp_ThreadState *ts)
     return v;
 }
 
+/* A new slice starts. */
+static inline void
+new_slice(PySlp_ThreadState *ts)
+{
+    ts->preempt_ticks = 0;
+    ts->preempt_next = ts->preempt_first;
+}
+
 /* The first run() with a timeout or a budget owns pre-emption until it
    returns.  Returns 1 if `owner` now owns it, 0 if another run() does. */
 int
@@ -63,9 +71,11 @@ _PySlp_PreemptArm(PySlp_ThreadState *ts, PyTaskletObject *owner,
     ts->preempt_owner = owner;
     ts->preempt_flags = flags;
     ts->preempt_timeout = timeout > 0 ? timeout : 0;
-    ts->preempt_ticks = 0;
     ts->preempt_deadline = deadline;
-    ts->preempt_poll = CLOCK_POLL_TICKS;
+    ts->preempt_first = timeout <= 0 ? CLOCK_POLL_TICKS
+                        : deadline == 0 || timeout < CLOCK_POLL_TICKS
+                        ? timeout : CLOCK_POLL_TICKS;
+    new_slice(ts);
     ts->preempt_expired = 0;
     ts->threadblock = (flags & PySlp_PREEMPT_THREADBLOCK) != 0;
     _Py_set_eval_breaker_bit(ts->tstate, _PY_SLP_SOFT_SWITCH_BIT);
@@ -98,41 +108,29 @@ _PySlp_PreemptDisarm(PySlp_ThreadState *ts)
     return take_victim(ts);
 }
 
-/* The opcode at a check: a call's tail, or a tick (back edge, frame
-   start).  Instrumented opcodes are told apart where it is cheap. */
-static inline int
-is_call_op(int op)
+/* The slice's tick count reached preempt_next: whether the slice (or
+   the budget) is spent; if not, when to look again. */
+int
+_PySlp_PreemptSpent(PySlp_ThreadState *ts)
 {
-    if (op < MIN_INSTRUMENTED_OPCODE) {
-        op = _PyOpcode_Deopt[op];
-        return op == CALL || op == CALL_KW || op == CALL_FUNCTION_EX;
-    }
-    return op == INSTRUMENTED_CALL || op == INSTRUMENTED_CALL_KW
-           || op == INSTRUMENTED_CALL_FUNCTION_EX;
-}
-
-/* Whether the slice (or the budget) is spent; counts the tick. */
-static int
-slice_spent(PySlp_ThreadState *ts)
-{
-    long ticks = ++ts->preempt_ticks;
-    if (ts->preempt_timeout > 0 && ticks >= ts->preempt_timeout) {
+    long ticks = ts->preempt_ticks;
+    long timeout = ts->preempt_timeout;
+    if (timeout > 0 && ticks >= timeout) {
         return 1;
     }
     if (ts->preempt_deadline != 0) {
         if (ts->preempt_expired) {
             return 1;
         }
-        if (--ts->preempt_poll <= 0) {
-            ts->preempt_poll = CLOCK_POLL_TICKS;
-            PyTime_t now;
-            (void)PyTime_MonotonicRaw(&now);
-            if (now >= ts->preempt_deadline) {
-                ts->preempt_expired = 1;
-                return 1;
-            }
+        PyTime_t now;
+        (void)PyTime_MonotonicRaw(&now);
+        if (now >= ts->preempt_deadline) {
+            ts->preempt_expired = 1;
+            return 1;
         }
     }
+    long next = ticks + CLOCK_POLL_TICKS;
+    ts->preempt_next = timeout > 0 && next > timeout ? timeout : next;
     return 0;
 }
 
@@ -265,26 +263,16 @@ interrupt_hard(PySlp_ThreadState *ts, PyTaskletObject *cur)
     return 0;
 }
 
-/* CHECK_EVAL_BREAKER's slow path in `frame`, the current tasklet's top
-   frame, while pre-emption is active (_PySlp_IsParking).  Returns 1 if
-   the eval loop must go to its soft switch: the frame parks (soft
+/* _PySlp_PreemptCheck() (slp_core.h), when the slice is spent or an
+   interrupt waits: interrupt `cur` if it may be, else mark it.  Returns
+   1 if the eval loop must go to its soft switch: the frame parks (soft
    interrupt), or raises what it was resumed with after a hard one. */
 int
-_PySlp_PreemptCheck(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
+_PySlp_PreemptNow(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
 {
     PyTaskletObject *cur = ts->current;
-    if (is_call_op(frame->instr_ptr->op.code)) {
-        /* Not a tick; only a deferred interrupt is retried here, right
-           after a call that may have cleared what deferred it. */
-        if (!cur->pending_irq) {
-            return 0;
-        }
-    }
-    else if (!slice_spent(ts) && !cur->pending_irq) {
-        return 0;
-    }
     /* Spent: the next slice starts now, whatever happens. */
-    ts->preempt_ticks = 0;
+    new_slice(ts);
     if (!owner_waits(ts, cur)) {
         cur->pending_irq = 0;
         return 0;

@@ -28,6 +28,7 @@
 #include "pycore_tstate.h"
 #include "pycore_interp.h"        // PyInterpreterState.gc
 #include "pycore_ceval.h"         // _Py_unset_eval_breaker_bit()
+#include "opcode_ids.h"           // _PySlp_IsTick()
 #include "pycore_stackless.h"     // the hooks upstream calls
 
 #include "platf/cstack.h"
@@ -221,8 +222,9 @@ struct _PySlp_ThreadState {
     int preempt_flags;                  /* PySlp_PREEMPT_* */
     long preempt_timeout;               /* ticks per slice; 0: none */
     long preempt_ticks;                 /* ticks of the slice so far */
+    long preempt_next;                  /* ... when to look closer */
+    long preempt_first;                 /* ... the first time in a slice */
     PyTime_t preempt_deadline;          /* monotonic; 0: no budget */
-    int preempt_poll;                   /* ticks until the clock is read */
     int preempt_expired;                /* the budget is spent */
     int park_at_check;                  /* the frame parks for one */
     int raise_at_check;                 /* ... or raises, resumed hard */
@@ -744,7 +746,8 @@ PyObject *_PySlp_CStackInfo(PySlp_ThreadState *ts);  /* threadstate.c */
 int _PySlp_PreemptArm(PySlp_ThreadState *ts, PyTaskletObject *owner,
                       long timeout, int flags, double budget);
 PyObject *_PySlp_PreemptDisarm(PySlp_ThreadState *ts);
-int _PySlp_PreemptCheck(PySlp_ThreadState *ts, _PyInterpreterFrame *frame);
+int _PySlp_PreemptSpent(PySlp_ThreadState *ts);
+int _PySlp_PreemptNow(PySlp_ThreadState *ts, _PyInterpreterFrame *frame);
 void _PySlp_ResumePointAtCheck(_PyInterpreterFrame *frame);
 PyTaskletObject *_PySlp_PreemptRedirect(PySlp_ThreadState *ts,
                                         PyTaskletObject *prev,
@@ -759,6 +762,45 @@ _PySlp_BreakerDone(PySlp_ThreadState *ts)
     if (ts->preempt_owner == NULL) {
         _Py_unset_eval_breaker_bit(ts->tstate, _PY_SLP_SOFT_SWITCH_BIT);
     }
+}
+
+/* Whether the check at `op` is a tick: a back edge or a frame's start,
+   not a call's tail.  Instrumented opcodes count as ticks, except calls
+   that are cheap to tell apart. */
+static inline int
+_PySlp_IsTick(int op)
+{
+    if (op == JUMP_BACKWARD || op == RESUME_CHECK || op == RESUME) {
+        return 1;
+    }
+    return op >= MIN_INSTRUMENTED_OPCODE && op != INSTRUMENTED_CALL
+           && op != INSTRUMENTED_CALL_KW
+           && op != INSTRUMENTED_CALL_FUNCTION_EX;
+}
+
+/* CHECK_EVAL_BREAKER's slow path in `frame`, the current tasklet's top
+   frame, while pre-emption is active (_PySlp_IsParking).  Returns 1 if
+   the eval loop must go to its soft switch (core/preempt.c); -1 if
+   nothing else is to be done at this check; else 0.  Inline: it runs at
+   every loop iteration and call while a pre-empting run() is active. */
+static inline int
+_PySlp_PreemptCheck(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
+{
+    PyTaskletObject *cur = ts->current;
+    if (cur->pending_irq
+        || (_PySlp_IsTick(frame->instr_ptr->op.code)
+            && ++ts->preempt_ticks >= ts->preempt_next
+            && _PySlp_PreemptSpent(ts))) {
+        return _PySlp_PreemptNow(ts, frame);
+    }
+    /* With only this bit set, and no thread throwing at the tasklet,
+       _Py_HandlePending has nothing to do. */
+    if ((_Py_atomic_load_uintptr_relaxed(&ts->tstate->eval_breaker)
+         & _PY_EVAL_EVENTS_MASK) == _PY_SLP_SOFT_SWITCH_BIT
+        && cur->pending_bomb == NULL) {
+        return -1;
+    }
+    return 0;
 }
 
 #endif /* SLP_CORE_H */

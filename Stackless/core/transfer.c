@@ -153,6 +153,7 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
        interrupt waiting for this switch takes it over. */
     if (!(ts->preempt_flags & PySlp_PREEMPT_TOTAL)) {
         ts->preempt_ticks = 0;
+        ts->preempt_next = ts->preempt_first;
     }
     if (prev->pending_irq) {
         prev->pending_irq = 0;
