@@ -16,7 +16,8 @@ import unittest
 import stackless
 
 from .support import (StacklessTestCase, ring, state, PAUSED, RUNNABLE,
-                      CURRENT, SOFTSWITCH)
+                      CURRENT, SOFTSWITCH, in_subprocess)
+from . import preempt_stress
 
 
 class PreemptTestCase(StacklessTestCase):
@@ -799,6 +800,22 @@ class FairnessTest(PreemptTestCase):
             self.assertGreaterEqual(c, share - 201)
             self.assertLessEqual(c, share + 201)
         self.assertLessEqual(max(counts) / min(counts), 1.1)
+
+
+class StressTest(PreemptTestCase):
+
+    @in_subprocess
+    def test_model(self):
+        # Short seeds here; many long ones: python -m
+        # test.test_stackless.preempt_stress (module docstring).
+        messages = interrupts = 0
+        for seed in range(4):
+            result = preempt_stress.run_seed(seed, 300)
+            self.assertEqual(result['problems'], [], result)
+            messages += result['messages']
+            interrupts += result['interrupts']
+        self.assertGreater(messages, 100)
+        self.assertGreater(interrupts, 50)
 
 
 class PicklingTest(PreemptTestCase):
