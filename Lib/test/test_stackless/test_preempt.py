@@ -151,18 +151,20 @@ class HardInterruptTest(PreemptTestCase):
         async def outer():
             return await leaf(4000) + await leaf(10)
 
-        def drive():
+        def drive(spin=False):
             coro = outer()
             try:
                 coro.send(None)
             except StopIteration as e:
                 result.append(e.value)
+            while spin and self.spinning:
+                pass
 
         # coro.send() runs the coroutine in a nested loop (nesting level
         # 1): not interrupted unless ignore_nesting allows it, but as soon
-        # as the nesting drops (the check after result.append()).
+        # as the nesting drops (at the next check).
         result = []
-        t = stackless.tasklet(drive)()
+        t = stackless.tasklet(drive)(True)
         self.assertIs(stackless.run(50), t)
         self.assertEqual(result, [sum(range(4000)) + 45])
         t.kill()
