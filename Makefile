@@ -104,12 +104,14 @@ bench: all stock
 	./python bench/run.py
 	./python bench/pickling.py | tee bench/results/pickling.txt
 	./python bench/threads.py | tee bench/results/threads.txt
+	./python bench/preempt.py | tee bench/results/preempt.txt
 	./python bench/instructions.py --json bench/results/instructions.json \
 		| tee bench/results/instructions.txt
 
 bench-quick: all
 	./python bench/run.py --quick
 	./python bench/pickling.py --quick
+	./python bench/preempt.py --quick
 
 clean:
 	rm -rf $(BUILD) python dist
