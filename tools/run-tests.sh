@@ -36,7 +36,7 @@ run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/pat
 run_checks "Build failure paths (bad tarball, no root)" tests/driver/fetch_errors.sh
 run_checks "Install and embedding smoke test" tests/install/smoke.sh
 run_checks "User guide examples (docs/user-guide.md)" tests/docs/run.sh
-run_checks "Pickling examples (examples/checkpoint.py, migrate.py)" tests/examples/run.sh
+run_checks "Examples and quick benchmarks (tests/examples/run.sh)" tests/examples/run.sh
 run_checks "Argument Clinic output is current" tools/clinic.sh --check
 
 # The benchmark harness at tiny sizes, so it cannot rot (no timing is
