@@ -1240,6 +1240,27 @@ analyse(PyCodeObject *co)
     info->isop = c.isop;
     c.isop = NULL;
     Py_ssize_t npoints = 0;
+    /* A pre-empted frame resumes at a back edge's target (core/preempt.c,
+       PySlp_FRAME_CHECK). */
+    unsigned char *back = PyMem_Calloc(c.n, 1);
+    if (back == NULL) {
+        PyErr_NoMemory();
+        info_free(info);
+        info = NULL;
+        goto done;
+    }
+    for (Py_ssize_t e = 0; e < c.n; e++) {
+        int op, arg;
+        if (!c.entry[e]) {
+            continue;
+        }
+        Py_ssize_t i = real_op(&c, e, &op, &arg);
+        Py_ssize_t t = i + 1 + _PyOpcode_Caches[op] - arg;
+        if ((op == JUMP_BACKWARD || op == JUMP_BACKWARD_NO_INTERRUPT)
+            && t >= 0 && t < c.n) {
+            back[t] = 1;
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
         for (Py_ssize_t e = 0; e < c.n; e++) {
             int op, arg;
@@ -1259,7 +1280,8 @@ analyse(PyCodeObject *co)
                     after = FRAME_CREATED;
                 }
             }
-            if (!is_resume_point(&c, i) && after == PySlp_NO_YIELD) {
+            if (!is_resume_point(&c, i) && after == PySlp_NO_YIELD
+                && !back[e]) {
                 continue;
             }
             if (pass == 0) {
@@ -1283,10 +1305,12 @@ analyse(PyCodeObject *co)
                 PyErr_NoMemory();
                 info_free(info);
                 info = NULL;
+                PyMem_Free(back);
                 goto done;
             }
         }
     }
+    PyMem_Free(back);
 done:
     if (c.in != NULL) {
         for (Py_ssize_t e = 0; e < c.n; e++) {

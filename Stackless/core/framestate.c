@@ -13,13 +13,20 @@
  *   code    None if func.__code__ is the frame's code, else the code;
  *   kind    PySlp_FRAME_CALL, or PySlp_FRAME_INVALID for a frame that
  *           cannot be rebuilt (below a C call: its value stack is not
- *           known) -- kept for inspection only;
+ *           known) -- kept for inspection only; the top frame of a
+ *           pre-empted tasklet is PySlp_FRAME_CHECK (below);
  *   offset  the code unit of the instruction it is suspended in, which is
  *           the same in the adaptive and the unspecialised code;
  *   lineno  for inspection;
  *   values  its locals, cells and free variables, then its value stack
  *           without the placeholder;
  *   nulls   the positions in values that hold NULL (None in values).
+ *
+ * A frame pre-empted between two instructions (core/preempt.c) has no
+ * placeholder: its stack is complete.  Its offset is where it goes on --
+ * a back edge's target or a RESUME, run from their start -- or the call
+ * whose tail it stopped at, with the call's result on the stack; it goes
+ * on after that call.
  *
  * Everything else is derived on load from the code and the offset:
  * return_offset from the instruction, the stack depth from the bytecode
@@ -43,6 +50,8 @@ frame_offset(_PyInterpreterFrame *f)
     return (int)(f->instr_ptr - _PyCode_CODE(_PyFrame_GetCode(f)));
 }
 
+/* `top`: 1 for the top frame of a soft-switched tasklet (a placeholder on
+   its stack), 2 for that of a pre-empted one, else 0. */
 PyObject *
 _PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top)
 {
@@ -50,8 +59,9 @@ _PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top)
     PyObject *func = f->f_funcobj;
     Py_ssize_t nlocals = co->co_nlocalsplus;
     Py_ssize_t n = nlocals;
+    int at_check = top == 2;
     if (valid) {
-        n = f->stacktop - top;      /* without the placeholder */
+        n = f->stacktop - (top == 1);   /* without the placeholder */
         if (n < nlocals) {
             valid = 0;
             n = nlocals;
@@ -89,10 +99,10 @@ _PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top)
     if (nt == NULL) {
         goto done;
     }
-    state = Py_BuildValue("(OOiiiON)", func, code,
-                          valid ? PySlp_FRAME_CALL : PySlp_FRAME_INVALID,
-                          frame_offset(f), PyUnstable_InterpreterFrame_GetLine(f),
-                          values, nt);
+    int kind = !valid ? PySlp_FRAME_INVALID
+               : at_check ? PySlp_FRAME_CHECK : PySlp_FRAME_CALL;
+    state = Py_BuildValue("(OOiiiON)", func, code, kind, frame_offset(f),
+                          PyUnstable_InterpreterFrame_GetLine(f), values, nt);
 done:
     Py_XDECREF(values);
     Py_XDECREF(nulls);
@@ -177,7 +187,8 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
         spec->kind = PySlp_FRAME_INVALID;
         return 0;
     }
-    if (kind != PySlp_FRAME_CALL && kind != PySlp_FRAME_YIELD) {
+    if (kind != PySlp_FRAME_CALL && kind != PySlp_FRAME_YIELD
+        && kind != PySlp_FRAME_CHECK) {
         return bad_state(PyExc_ValueError, "unknown frame kind");
     }
     spec->kind = (int)kind;
@@ -198,20 +209,32 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
                                ? _PySlp_CodePointAt(info, offset) : NULL;
     int return_offset = 0;
     int popped;
+    int pushed = 0;             /* a call's result, at a check */
     if (kind == PySlp_FRAME_YIELD) {
         /* Resumed with the value sent pushed: it is not saved. */
         popped = p != NULL && p->after_yield != PySlp_NO_YIELD ? 1 : -1;
         spec->gen_state = p != NULL ? p->after_yield : 0;
     }
+    else if (kind == PySlp_FRAME_CHECK) {
+        /* At a call's tail: after it, its result pushed.  Anywhere else
+           (a RESUME, a back edge's target) from the instruction's start,
+           with the state the code has there. */
+        popped = p == NULL ? -1 : 0;
+        if (p != NULL && (p->op == CALL || p->op == CALL_KW
+                          || p->op == CALL_FUNCTION_EX)) {
+            popped = call_shape(p, &return_offset);
+            pushed = 1;
+        }
+    }
     else {
         popped = p != NULL ? call_shape(p, &return_offset) : -1;
     }
-    if (popped < 0 || (top && p->op != CALL)) {
+    if (popped < 0 || (top && kind == PySlp_FRAME_CALL && p->op != CALL)) {
         return bad_state(PyExc_ValueError,
                          "frame offset is not where a frame is suspended");
     }
     Py_ssize_t nlocals = co->co_nlocalsplus;
-    Py_ssize_t depth = p->depth - popped;
+    Py_ssize_t depth = p->depth - popped + pushed;
     if (depth < 0 || PyTuple_GET_SIZE(values) != nlocals + depth) {
         return bad_state(PyExc_ValueError, "invalid localsplus for frame");
     }
@@ -244,6 +267,12 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
                                  "frame local does not fit its code");
             }
         }
+        else if (pushed && i == nlocals + depth - 1) {
+            if (v == NULL) {
+                return bad_state(PyExc_ValueError,
+                                 "frame stack slot does not fit its code");
+            }
+        }
         else if (!_PySlp_ValueHasKind(info, v, p->stack[i - nlocals])) {
             return bad_state(PyExc_ValueError,
                              "frame stack slot does not fit its code");
@@ -274,7 +303,7 @@ fill_frame(_PyInterpreterFrame *f, PySlp_FrameSpec *s, int top)
         f->localsplus[i] = Py_NewRef(PyTuple_GET_ITEM(s->values, i));
     }
     f->stacktop = (int)s->nvalues;
-    if (top) {
+    if (top && s->kind == PySlp_FRAME_CALL) {
         f->localsplus[f->stacktop++] = PySlp_UNWIND;
     }
     f->instr_ptr = _PyCode_CODE(co) + s->offset;
@@ -298,7 +327,8 @@ _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states)
                                    &specs[i]) < 0) {
             goto error;
         }
-        if (specs[i].kind != PySlp_FRAME_CALL) {
+        if (specs[i].kind != PySlp_FRAME_CALL
+            && (specs[i].kind != PySlp_FRAME_CHECK || i != n - 1)) {
             PyErr_SetString(PyExc_RuntimeError,
                             "cannot rebuild an invalid frame");
             goto error;
@@ -330,6 +360,7 @@ _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states)
         prev = f;
         p += specs[i].code->co_framesize;
     }
+    int specs_last_kind = n > 0 ? specs[n - 1].kind : PySlp_FRAME_CALL;
     PyMem_Free(specs);
     t->state.datastack_chunk = chunk;
     t->state.datastack_top = p;
@@ -338,6 +369,7 @@ _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states)
     t->state.py_depth = (int)n;
     t->resume_hook = NULL;
     t->parked = 1;
+    t->parked_at_check = n > 0 && specs_last_kind == PySlp_FRAME_CHECK;
     t->alive = 1;
     _PySlp_BegunLink(ts, t);
     return 0;
@@ -540,15 +572,15 @@ _PySlp_TaskletGetFrames(PyTaskletObject *t)
     }
     /* Rebuildable: parked softly, with no C state anywhere (D39). */
     int valid = t->parked && !t->has_cstack && !t->homed && !t->is_main
-                && t->resume_hook == NULL && t->base_frame != NULL
-                && !t->parked_at_check;
+                && t->resume_hook == NULL && t->base_frame != NULL;
     _PyInterpreterFrame *top = t->state.current_frame;
     for (_PyInterpreterFrame *f = top; f != NULL; f = f->previous) {
         if (f->owner == FRAME_OWNED_BY_CSTACK) {
             continue;
         }
         int ok = valid && f->owner == FRAME_OWNED_BY_THREAD;
-        PyObject *s = _PySlp_FrameGetState(f, ok, f == top);
+        PyObject *s = _PySlp_FrameGetState(
+            f, ok, f != top ? 0 : t->parked_at_check ? 2 : 1);
         if (s == NULL || PyList_Append(list, s) < 0) {
             Py_XDECREF(s);
             Py_DECREF(list);

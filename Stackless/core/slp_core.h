@@ -706,6 +706,7 @@ int _PySlp_ValueHasKind(const PySlp_CodeInfo *info, PyObject *v,
 #define PySlp_FRAME_INVALID 0   /* inspection only: cannot run again */
 #define PySlp_FRAME_CALL    1   /* suspended in a call */
 #define PySlp_FRAME_YIELD   2   /* a generator's, suspended at a yield */
+#define PySlp_FRAME_CHECK   3   /* the top one, pre-empted at a check */
 
 /* A frame state checked against its code (borrowed references). */
 typedef struct {

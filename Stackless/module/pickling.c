@@ -142,7 +142,8 @@ static PyObject *
 image_get_valid(FrameImage *im, void *c)
 {
     PyObject *kind = image_item(im, 2);
-    int valid = PyLong_Check(kind) && PyLong_AsLong(kind) == PySlp_FRAME_CALL;
+    long k = PyLong_Check(kind) ? PyLong_AsLong(kind) : -1;
+    int valid = k == PySlp_FRAME_CALL || k == PySlp_FRAME_CHECK;
     Py_DECREF(kind);
     return PyBool_FromLong(valid);
 }
@@ -640,7 +641,8 @@ first_invalid(PyObject *states)
     for (Py_ssize_t i = PyList_GET_SIZE(states) - 1; i >= 0; i--) {
         PyObject *s = PyList_GET_ITEM(states, i);
         PyObject *kind = PyTuple_GET_ITEM(s, 2);
-        if (PyLong_Check(kind) && PyLong_AsLong(kind) == PySlp_FRAME_CALL) {
+        long k = PyLong_Check(kind) ? PyLong_AsLong(kind) : -1;
+        if (k == PySlp_FRAME_CALL || k == PySlp_FRAME_CHECK) {
             continue;
         }
         PyObject *code = PyTuple_GET_ITEM(s, 1);

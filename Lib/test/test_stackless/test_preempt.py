@@ -820,20 +820,120 @@ class StressTest(PreemptTestCase):
         self.assertGreater(interrupts, 50)
 
 
+def pickle_round_trips(test, func, *args, timeout=97, **kwargs):
+    """Run func(out, *args) in a tasklet under run(timeout); at every
+    interrupt pickle the tasklet with its output list, kill it and go on
+    with the copy.  Returns (output, interrupts)."""
+    out = []
+    t = stackless.tasklet(func)(out, *args)
+    interrupts = 0
+    while t.alive:
+        v = stackless.run(timeout, **kwargs)
+        if v is None:
+            break
+        test.assertIs(v, t)
+        t, out = pickle.loads(pickle.dumps((v, out)))
+        v.kill()
+        t.insert()
+        interrupts += 1
+    return out, interrupts
+
+
+def while_loop(out, n):
+    i = total = 0
+    while i < n:
+        total += i
+        i += 1
+    out.append(total)
+
+
+def for_calls(out, n):
+    def inc(x):
+        return x + 1
+    k = 0
+    for i in range(n):
+        k = inc(k)
+    out.append(k)
+
+
+def deep(out, n):
+    def down(k):
+        if k == 0:
+            total = 0
+            for i in range(2000):
+                total += i
+            return total
+        return down(k - 1) + 1
+    out.append(down(n))
+
+
+def atomic_then_spin(out, n):
+    for round in range(n):
+        stackless.current.set_atomic(True)
+        for i in range(300):
+            pass
+        stackless.current.set_atomic(False)     # interrupted at this tail
+        out.append(round)
+
+
+KEY_SPINNING = []
+
+
+def spinning_key(x):
+    while KEY_SPINNING:
+        pass
+    return x
+
+
 class PicklingTest(PreemptTestCase):
 
-    def test_interrupted_tasklet_pickles(self):
-        t = self.spinner()
+    @unittest.skipUnless(SOFTSWITCH, 'hard-switched tasklets have C state')
+    def test_interrupted_tasklet_round_trips(self):
+        # Pickled at every interrupt, loaded, continued: the same result.
+        for func, arg, expected in (
+                (while_loop, 30000, [sum(range(30000))]),
+                (for_calls, 20000, [20000]),
+                (deep, 100, [sum(range(2000)) + 100]),
+                (atomic_then_spin, 20, list(range(20)))):
+            with self.subTest(func=func.__name__):
+                out, interrupts = pickle_round_trips(self, func, arg)
+                self.assertEqual(out, expected)
+                self.assertGreater(interrupts, 10)
+
+    @unittest.skipUnless(SOFTSWITCH, 'hard-switched tasklets have C state')
+    def test_interrupted_state_is_checked(self):
+        t = stackless.tasklet(while_loop)([], 10**9)
         self.assertIs(stackless.run(100), t)
-        # An interrupted tasklet pickles, as a tasklet whose frames
-        # cannot be rebuilt (docs/reference.md: run() and pickling).
         data = pickle.dumps(t)
+        image = t.__reduce__()[2][3][-1]
+        self.assertTrue(image.valid)
+        t.kill()
+        # A state whose offset is not a place to go on from, or whose
+        # stack does not fit the code there, is refused.
+        func, code, kind, offset, lineno, values, nulls = \
+            image.__reduce__()[2]
+        for bad in ((func, code, kind, offset + 1, lineno, values, nulls),
+                    (func, code, kind, offset, lineno, values + (1,),
+                     nulls),
+                    (func, code, kind, offset, lineno, values[:-1],
+                     nulls)):
+            with self.assertRaises(ValueError):
+                type(image)().__setstate__(bad)
         u = pickle.loads(data)
         self.assertTrue(u.alive)
+        u.kill()
+
+    def test_interrupted_with_c_state_loads_invalid(self):
+        KEY_SPINNING.append(True)
+        self.addCleanup(KEY_SPINNING.clear)
+        t = stackless.tasklet(sorted)([1, 2], key=spinning_key)
+        self.assertIs(stackless.run(100, ignore_nesting=True), t)
+        u = pickle.loads(pickle.dumps(t))
+        self.assertTrue(u.alive)
+        t.kill()
         u.insert()
         with self.assertRaisesRegex(RuntimeError, 'cannot execute invalid'):
             stackless.run()
-        t.kill()
 
 
 if __name__ == '__main__':
