@@ -1289,7 +1289,9 @@ analyse(PyCodeObject *co)
                 continue;
             }
             PySlp_CodePoint *p = &info->points[info->npoints++];
-            p->offset = (int)i;
+            /* A back edge jumps to the instruction's first unit, which
+               is its EXTENDED_ARG prefix if it has one. */
+            p->offset = back[e] ? (int)e : (int)i;
             p->op = op;
             p->arg = arg;
             p->after_yield = after;

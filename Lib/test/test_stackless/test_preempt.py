@@ -876,6 +876,16 @@ def atomic_then_spin(out, n):
         out.append(round)
 
 
+# A loop whose head loads local number 300: the back edge's target is
+# an EXTENDED_ARG prefix.
+exec('def many_locals(out, n):\n'
+     + ''.join('    v%d = %d\n' % (k, k) for k in range(301))
+     + '    i = total = 0\n'
+     '    while v300 + i < n + 300:\n'
+     '        total += i\n'
+     '        i += 1\n'
+     '    out.append(total)\n')
+
 KEY_SPINNING = []
 
 
@@ -894,7 +904,8 @@ class PicklingTest(PreemptTestCase):
                 (while_loop, 30000, [sum(range(30000))]),
                 (for_calls, 20000, [20000]),
                 (deep, 100, [sum(range(2000)) + 100]),
-                (atomic_then_spin, 20, list(range(20)))):
+                (atomic_then_spin, 20, list(range(20))),
+                (many_locals, 20000, [sum(range(20000))])):
             with self.subTest(func=func.__name__):
                 out, interrupts = pickle_round_trips(self, func, arg)
                 self.assertEqual(out, expected)
