@@ -27,7 +27,7 @@
 
 #include "slp_core.h"
 #include "pycore_code.h"          // _Py_GetBaseOpcode()
-#include "pycore_opcode_metadata.h"  // _PyOpcode_Deopt, _PyOpcode_Caches
+#include "pycore_opcode_metadata.h"  // _PyOpcode_Caches
 #include "opcode_ids.h"
 
 /* How many ticks pass between two readings of the clock for a budget:
@@ -40,14 +40,6 @@ take_victim(PySlp_ThreadState *ts)
     PyObject *v = (PyObject *)ts->preempt_victim;
     ts->preempt_victim = NULL;
     return v;
-}
-
-/* A new slice starts. */
-static inline void
-new_slice(PySlp_ThreadState *ts)
-{
-    ts->preempt_ticks = 0;
-    ts->preempt_next = ts->preempt_first;
 }
 
 /* The first run() with a timeout or a budget owns pre-emption until it
@@ -75,7 +67,7 @@ _PySlp_PreemptArm(PySlp_ThreadState *ts, PyTaskletObject *owner,
     ts->preempt_first = timeout <= 0 ? CLOCK_POLL_TICKS
                         : deadline == 0 || timeout < CLOCK_POLL_TICKS
                         ? timeout : CLOCK_POLL_TICKS;
-    new_slice(ts);
+    _PySlp_PreemptNewSlice(ts);
     ts->preempt_expired = 0;
     ts->threadblock = (flags & PySlp_PREEMPT_THREADBLOCK) != 0;
     _Py_set_eval_breaker_bit(ts->tstate, _PY_SLP_SOFT_SWITCH_BIT);
@@ -272,7 +264,7 @@ _PySlp_PreemptNow(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
 {
     PyTaskletObject *cur = ts->current;
     /* Spent: the next slice starts now, whatever happens. */
-    new_slice(ts);
+    _PySlp_PreemptNewSlice(ts);
     if (!owner_waits(ts, cur)) {
         cur->pending_irq = 0;
         return 0;

@@ -755,6 +755,14 @@ PyTaskletObject *_PySlp_PreemptRedirect(PySlp_ThreadState *ts,
                                         PyTaskletObject *next, int how,
                                         int dying);
 
+/* A new slice of ticks starts for the running tasklet. */
+static inline void
+_PySlp_PreemptNewSlice(PySlp_ThreadState *ts)
+{
+    ts->preempt_ticks = 0;
+    ts->preempt_next = ts->preempt_first;
+}
+
 /* The soft-switch bit of the eval breaker has done its work: clear it,
    unless a pre-empting run() keeps it set to count ticks. */
 static inline void

@@ -232,9 +232,8 @@ _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     _PySlp_BreakerDone(ts);
     if (ts->park_at_check) {
         /* Interrupted between instructions (core/preempt.c): no call
-           returns a value to it.  At a back edge or a frame's start it
-           resumes by running that instruction again (its check comes
-           before any effect); at a call's tail, after the call. */
+           returns a value to it; where it goes on is
+           _PySlp_ResumePointAtCheck's choice. */
         ts->park_at_check = 0;
         prev->parked_at_check = 1;
         _PySlp_ResumePointAtCheck(frame);

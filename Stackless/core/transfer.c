@@ -151,9 +151,9 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
     assert(how == PySlp_SWITCH_HARD || (how == PySlp_SWITCH_SOFT && !dying));
     /* Pre-emption (core/preempt.c): the slice ends here, and a soft
        interrupt waiting for this switch takes it over. */
-    if (!(ts->preempt_flags & PySlp_PREEMPT_TOTAL)) {
-        ts->preempt_ticks = 0;
-        ts->preempt_next = ts->preempt_first;
+    if (ts->preempt_owner != NULL
+        && !(ts->preempt_flags & PySlp_PREEMPT_TOTAL)) {
+        _PySlp_PreemptNewSlice(ts);
     }
     if (prev->pending_irq) {
         prev->pending_irq = 0;

@@ -1,49 +1,34 @@
 #!/usr/bin/env bash
-# The examples (pickling, threads, pre-emption), against the release build.
-# The pickling ones print "same result" when the resumed run matches the
-# uninterrupted one; each other one prints its own success line.
+# The examples (pickling, threads, pre-emption) and the quick benchmark
+# scripts, against the release build.  Each must exit 0; an example must
+# also print its success line: "same result" when a resumed run matches
+# the uninterrupted one, or a line of its own.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PY=$REPO/build/release/python
-for ex in checkpoint migrate; do
-    if out=$(timeout 600 "$PY" "$REPO/examples/$ex.py" 2>&1) \
-            && grep -qx 'same result' <<<"$out"; then
-        echo "PASS: examples/$ex.py"
+
+# check NAME PATTERN ARGS...: run $PY ARGS; PASS if it exits 0 and (unless
+# PATTERN is empty) a line of its output matches the extended regex PATTERN.
+check() {
+    local name=$1 pattern=$2 out
+    shift 2
+    if out=$(timeout 600 "$PY" "$@" 2>&1) \
+            && { [ -z "$pattern" ] || grep -qE "$pattern" <<<"$out"; }; then
+        echo "PASS: $name"
     else
-        echo "FAIL: examples/$ex.py"
+        echo "FAIL: $name"
         sed 's/^/    /' <<<"$out" | tail -n 20
     fi
+}
+
+for ex in checkpoint migrate; do
+    check "examples/$ex.py" '^same result$' "$REPO/examples/$ex.py"
 done
-if out=$(timeout 600 "$PY" "$REPO/examples/io_thread.py" 2>&1) \
-        && grep -qx 'all commands handled' <<<"$out"; then
-    echo "PASS: examples/io_thread.py"
-else
-    echo "FAIL: examples/io_thread.py"
-    sed 's/^/    /' <<<"$out" | tail -n 20
-fi
+check examples/io_thread.py '^all commands handled$' \
+    "$REPO/examples/io_thread.py"
 # Pre-emption with a per-frame wall-clock budget: exits 1 on a broken
 # invariant, and its last line ends in "OK".
-if out=$(timeout 600 "$PY" "$REPO/examples/game_loop.py" 2>&1) \
-        && grep -q '^game_loop: .*, OK$' <<<"$out"; then
-    echo "PASS: examples/game_loop.py"
-else
-    echo "FAIL: examples/game_loop.py"
-    sed 's/^/    /' <<<"$out" | tail -n 20
-fi
-if out=$(timeout 600 "$PY" "$REPO/bench/threads.py" --quick 2>&1); then
-    echo "PASS: bench/threads.py --quick"
-else
-    echo "FAIL: bench/threads.py --quick"
-    sed 's/^/    /' <<<"$out" | tail -n 20
-fi
-if out=$(timeout 600 "$PY" "$REPO/bench/preempt.py" --quick 2>&1); then
-    echo "PASS: bench/preempt.py --quick"
-else
-    echo "FAIL: bench/preempt.py --quick"
-    sed 's/^/    /' <<<"$out" | tail -n 20
-fi
-if out=$("$PY" "$REPO/bench/pickling.py" --quick 2>&1); then
-    echo "PASS: bench/pickling.py --quick"
-else
-    echo "FAIL: bench/pickling.py --quick"
-    sed 's/^/    /' <<<"$out" | tail -n 20
-fi
+check examples/game_loop.py '^game_loop: .*, OK$' \
+    "$REPO/examples/game_loop.py"
+for bench in threads preempt pickling; do
+    check "bench/$bench.py --quick" '' "$REPO/bench/$bench.py" --quick
+done
