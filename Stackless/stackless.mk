@@ -5,8 +5,12 @@
 # new C file here; no upstream patch is needed for it.
 
 STACKLESS_OBJS = \
+		Stackless/capi/channel.o \
+		Stackless/capi/scheduler.o \
+		Stackless/capi/tasklet.o \
 		Stackless/core/bomb.o \
 		Stackless/core/callbacks.o \
+		Stackless/core/cfunction.o \
 		Stackless/core/channel.o \
 		Stackless/core/codecheck.o \
 		Stackless/core/datastack.o \
@@ -33,6 +37,8 @@ STACKLESS_OBJS = \
 		Stackless/platf/switch.o
 
 STACKLESS_HEADERS = \
+		$(srcdir)/Include/stackless.h \
+		$(srcdir)/Include/stackless_api.h \
 		$(srcdir)/Include/stackless_version.h \
 		$(srcdir)/Include/internal/pycore_stackless.h \
 		$(wildcard $(srcdir)/Stackless/*/*.h) \

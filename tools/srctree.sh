@@ -11,7 +11,7 @@ PATCHES=${PATCHES:-$REPO/patches}   # overridable for tests/driver
 SYNCED=$SRC/.git/slp-synced-tree   # the tree patches/ produced at the last sync
 
 # Directories of the repo whose files are linked into the fork tree.
-OVERLAY_DIRS=(Include Lib Stackless)
+OVERLAY_DIRS=(Include Lib Modules Stackless)
 
 die() {
     printf '%s: error: %s\n' "${0##*/}" "$1" >&2

@@ -79,4 +79,21 @@ extern _PyStackChunk *_PySlp_ChunkAlloc(PyThreadState *tstate, int size);
 extern void _PySlp_ChunkFree(PyThreadState *tstate,
                              _PyStackChunk *chunk);
 
+/* METH_STACKLESS (stackless_api.h; CPython reserves the bit): a C
+   function that may switch its tasklet softly.  PyCFunction and method
+   descriptor objects of such a function get these vectorcalls
+   (Stackless/core/cfunction.c), which note where the call's arguments
+   lie, as the stackless module's own functions do (D22), and then make
+   the call their flags ask for, through the plain ones (Objects/
+   methodobject.c, Objects/descrobject.c). */
+#define _PySlp_METH_STACKLESS 0x0100
+extern PyObject *_PySlp_CFunctionVectorcall(
+    PyObject *func, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+extern PyObject *_PySlp_MethodDescrVectorcall(
+    PyObject *func, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+extern PyObject *_PyCFunction_PlainVectorcall(
+    PyObject *func, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+extern PyObject *_PyMethodDescr_PlainVectorcall(
+    PyObject *func, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+
 #endif /* !Py_INTERNAL_STACKLESS_H */

@@ -28,7 +28,7 @@ PyObject *
 _PySlp_MakeBomb(PyObject *exc)
 {
     PyObject *tb = PyException_GetTraceback(exc);
-    PyObject *b = make(&PySlpBomb_Type, (PyObject *)Py_TYPE(exc), exc, tb);
+    PyObject *b = make(&PyBomb_Type, (PyObject *)Py_TYPE(exc), exc, tb);
     Py_XDECREF(tb);
     return b;
 }
@@ -37,7 +37,7 @@ _PySlp_MakeBomb(PyObject *exc)
 PyObject *
 _PySlp_NewBomb(void)
 {
-    return make(&PySlpBomb_Type, NULL, NULL, NULL);
+    return make(&PyBomb_Type, NULL, NULL, NULL);
 }
 
 /* Load `exc` into a bomb made in advance: needs no memory, so that an
@@ -149,7 +149,7 @@ PyDoc_STRVAR(bomb_doc,
 "An exception waiting to be raised: put into a tasklet's tempval or sent\n"
 "over a channel, it is raised where the tasklet resumes.");
 
-PyTypeObject PySlpBomb_Type = {
+PyTypeObject PyBomb_Type = {
     PyVarObject_HEAD_INIT(&PyType_Type, 0)
     .tp_name = "stackless.bomb",
     .tp_basicsize = sizeof(PyBombObject),

@@ -19,21 +19,35 @@ _PySlp_CallScheduleCallback(PySlp_ThreadState *ts, PyTaskletObject *prev,
                             PyTaskletObject *next)
 {
     PyObject *cb = ts->settings->schedule_callback;
-    if (cb == NULL) {
+    slp_schedule_hook_func *hook = ts->settings->schedule_hook;
+    if (cb == NULL && hook == NULL) {
         return;
     }
-    Py_INCREF(cb);
     PyObject *exc = PyErr_GetRaisedException();
     ts->in_schedule_cb++;
-    PyObject *r = PyObject_CallFunctionObjArgs(
-        cb, prev ? (PyObject *)prev : Py_None, (PyObject *)next, NULL);
-    ts->in_schedule_cb--;
-    if (r == NULL) {
-        _PySlp_ReportCallbackError("Error in scheduling callback");
+    if (hook != NULL) {
+        /* A C hook (PyStackless_SetScheduleFastcallback): non-zero is an
+           error, reported as a callback's exception is. */
+        if (hook(prev, next) != 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_RuntimeError,
+                                "the schedule hook returned an error");
+            }
+            _PySlp_ReportCallbackError("Error in scheduling callback");
+        }
     }
-    Py_XDECREF(r);
+    else {
+        Py_INCREF(cb);
+        PyObject *r = PyObject_CallFunctionObjArgs(
+            cb, prev ? (PyObject *)prev : Py_None, (PyObject *)next, NULL);
+        if (r == NULL) {
+            _PySlp_ReportCallbackError("Error in scheduling callback");
+        }
+        Py_XDECREF(r);
+        Py_DECREF(cb);
+    }
+    ts->in_schedule_cb--;
     PyErr_SetRaisedException(exc);
-    Py_DECREF(cb);
 }
 
 /* Before every channel action; `dir` 1 sends `value`, -1 receives.

@@ -22,6 +22,12 @@
  *           without the placeholder;
  *   nulls   the positions in values that hold NULL (None in values).
  *
+ * The top frame of a tasklet that waits in a soft-switchable C function
+ * (core/cfunction.c) holds that function's C-frame where the placeholder
+ * would be: it is PySlp_FRAME_CFUNC, with the C-frame as its last value.
+ * A C-frame that holds a C pointer cannot be saved: such a frame is
+ * invalid.
+ *
  * A frame pre-empted between two instructions (core/preempt.c) has no
  * placeholder: its stack is complete.  Its offset is where it goes on --
  * a back edge's target or a RESUME, run from their start -- or the call
@@ -60,8 +66,18 @@ _PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top)
     Py_ssize_t nlocals = co->co_nlocalsplus;
     Py_ssize_t n = nlocals;
     int at_check = top == 2;
+    int cfunc = 0;
+    if (top == 1 && f->stacktop > nlocals
+        && f->localsplus[f->stacktop - 1] != PySlp_UNWIND) {
+        /* A C-frame in the placeholder's place: kept, if it can be. */
+        assert(PySlp_CFrame_CheckExact(f->localsplus[f->stacktop - 1]));
+        cfunc = 1;
+        if (!_PySlp_CFramePicklable(f->localsplus[f->stacktop - 1])) {
+            valid = 0;
+        }
+    }
     if (valid) {
-        n = f->stacktop - (top == 1);   /* without the placeholder */
+        n = f->stacktop - (top == 1 && !cfunc);  /* without a placeholder */
         if (n < nlocals) {
             valid = 0;
             n = nlocals;
@@ -100,7 +116,8 @@ _PySlp_FrameGetState(_PyInterpreterFrame *f, int valid, int top)
         goto done;
     }
     int kind = !valid ? PySlp_FRAME_INVALID
-               : at_check ? PySlp_FRAME_CHECK : PySlp_FRAME_CALL;
+               : at_check ? PySlp_FRAME_CHECK
+               : cfunc ? PySlp_FRAME_CFUNC : PySlp_FRAME_CALL;
     state = Py_BuildValue("(OOiiiON)", func, code, kind, frame_offset(f),
                           PyUnstable_InterpreterFrame_GetLine(f), values, nt);
 done:
@@ -188,7 +205,7 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
         return 0;
     }
     if (kind != PySlp_FRAME_CALL && kind != PySlp_FRAME_YIELD
-        && kind != PySlp_FRAME_CHECK) {
+        && kind != PySlp_FRAME_CHECK && kind != PySlp_FRAME_CFUNC) {
         return bad_state(PyExc_ValueError, "unknown frame kind");
     }
     spec->kind = (int)kind;
@@ -229,14 +246,21 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
     else {
         popped = p != NULL ? call_shape(p, &return_offset) : -1;
     }
-    if (popped < 0 || (top && kind == PySlp_FRAME_CALL && p->op != CALL)) {
+    int cfunc = kind == PySlp_FRAME_CFUNC;
+    if (popped < 0
+        || ((cfunc || (top && kind == PySlp_FRAME_CALL)) && p->op != CALL)) {
         return bad_state(PyExc_ValueError,
                          "frame offset is not where a frame is suspended");
     }
     Py_ssize_t nlocals = co->co_nlocalsplus;
     Py_ssize_t depth = p->depth - popped + pushed;
-    if (depth < 0 || PyTuple_GET_SIZE(values) != nlocals + depth) {
+    if (depth < 0 || PyTuple_GET_SIZE(values) != nlocals + depth + cfunc) {
         return bad_state(PyExc_ValueError, "invalid localsplus for frame");
+    }
+    if (cfunc && !PySlp_CFrame_CheckExact(
+            PyTuple_GET_ITEM(values, nlocals + depth))) {
+        return bad_state(PyExc_ValueError,
+                         "the frame's C function has no C-frame");
     }
     /* NULL positions, strictly ascending. */
     Py_ssize_t nn = PyTuple_GET_SIZE(nulls);
@@ -278,7 +302,7 @@ _PySlp_FrameCheckState(PyObject *state, int top, PySlp_FrameSpec *spec)
                              "frame stack slot does not fit its code");
         }
     }
-    spec->nvalues = nlocals + depth;
+    spec->nvalues = nlocals + depth + cfunc;
     spec->return_offset = return_offset;
     return 0;
 }
@@ -328,7 +352,8 @@ _PySlp_TaskletSetFrames(PyTaskletObject *t, PyObject *states)
             goto error;
         }
         if (specs[i].kind != PySlp_FRAME_CALL
-            && (specs[i].kind != PySlp_FRAME_CHECK || i != n - 1)) {
+            && ((specs[i].kind != PySlp_FRAME_CHECK
+                 && specs[i].kind != PySlp_FRAME_CFUNC) || i != n - 1)) {
             PyErr_SetString(PyExc_RuntimeError,
                             "cannot rebuild an invalid frame");
             goto error;

@@ -312,6 +312,13 @@ _PySlp_SoftSwitch(PyThreadState *tstate, _PyInterpreterFrame *entry,
         if (how >= 0) {
             return how;
         }
+        if (how == PySlp_RESUME_PARK_AGAIN) {
+            /* Its C function switched again (core/cfunction.c). */
+            int left = _PySlp_Park(ts, ts->tstate->current_frame);
+            assert(left == 0);
+            (void)left;
+            continue;
+        }
         /* It ended before it began; the next one may run here too. */
         _PySlp_TaskletEnd(ts, ts->current);
     }

@@ -24,6 +24,7 @@ settings_destroy(PyObject *capsule)
         return;
     }
     Py_CLEAR(s->schedule_callback);
+    s->schedule_hook = NULL;
     Py_CLEAR(s->channel_callback);
     Py_CLEAR(s->error_handler);
     Py_CLEAR(s->reduce_frame);

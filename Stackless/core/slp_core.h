@@ -31,11 +31,10 @@
 #include "opcode_ids.h"           // _PySlp_IsTick()
 #include "pycore_stackless.h"     // the hooks upstream calls
 
+#include "stackless_api.h"       // the public types, PyTasklet_Check()
 #include "platf/cstack.h"
 
 typedef struct _PySlp_ThreadState PySlp_ThreadState;
-typedef struct _PySlp_Tasklet PyTaskletObject;
-typedef struct _PySlp_Channel PyChannelObject;
 
 /* What a stackless call does with the value its tasklet is resumed with
    (NULL: an exception is set); returns the call's result.  Run after a
@@ -162,6 +161,7 @@ struct _PySlp_Channel {
    (core/settings.c). */
 typedef struct {
     PyObject *schedule_callback;
+    slp_schedule_hook_func *schedule_hook;  /* C API; replaces the above */
     PyObject *channel_callback;
     PyObject *error_handler;
     int softswitch;
@@ -195,6 +195,11 @@ struct _PySlp_ThreadState {
     PyObject *const *call_args; /* ... the noted call's arguments, */
     Py_ssize_t call_nargs;      /* their number (positional), */
     void *call_cfunc;           /* and the C function called */
+    /* C functions that switch softly (core/cfunction.c): the C-frame of
+       one that just unwound, for its METH_STACKLESS caller to return;
+       the parked frame whose C function is being re-entered. */
+    PyObject *pending_cframe;
+    _PyInterpreterFrame *cframe_frame;
     /* Soft switching (core/softswitch.c): the frame being parked and the
        tasklet to run once the eval loop has parked it; the image of a
        fresh C context that runs the dispatcher; the spare frame chunk
@@ -240,8 +245,7 @@ _PySlp_TS(PyThreadState *tstate)
 /* ------------------------------------------------------------------ */
 /* core/bomb.c: an exception in a bottle (docs/reference.md §2.9) */
 
-extern PyTypeObject PySlpBomb_Type;
-#define PyBomb_CheckExact(op) Py_IS_TYPE(op, &PySlpBomb_Type)
+#define PyBomb_CheckExact(op) Py_IS_TYPE(op, &PyBomb_Type)
 PyObject *_PySlp_MakeBomb(PyObject *exc);
 PyObject *_PySlp_NewBomb(void);
 void _PySlp_BombFill(PyObject *bomb, PyObject *exc);
@@ -299,8 +303,6 @@ void _PySlp_TaskletBindThread(PyTaskletObject *t,
 /* ------------------------------------------------------------------ */
 /* core/tasklet.c: the tasklet object's structure and life cycle */
 
-extern PyTypeObject PySlpTasklet_Type;
-#define PyTasklet_Check(op) PyObject_TypeCheck(op, &PySlpTasklet_Type)
 PyTaskletObject *_PySlp_TaskletNew(PyTypeObject *type,
                                    PySlp_ThreadState *ts);
 int _PySlp_TaskletBind(PyTaskletObject *t, PyObject *func, PyObject *args,
@@ -593,6 +595,17 @@ int _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry);
 void _Py_NO_RETURN _PySlp_GoHome(PySlp_ThreadState *ts, PyTaskletObject *t,
                                  PyObject *r);
 
+/* _PySlp_ResumeParked(): the tasklet parks again at once. */
+#define PySlp_RESUME_PARK_AGAIN (-2)
+
+/* ------------------------------------------------------------------ */
+/* core/cfunction.c: C functions that switch softly */
+
+PyObject *_PySlp_CFrameResume(PySlp_ThreadState *ts,
+                              _PyInterpreterFrame *top, PyObject *r);
+int _PySlp_CFramePicklable(PyObject *cf);
+#define PySlp_CFrame_CheckExact(op) Py_IS_TYPE((op), &PyCFrame_Type)
+
 /* ------------------------------------------------------------------ */
 /* core/lifecycle.c: a tasklet's start and end; dispatchers */
 
@@ -707,6 +720,7 @@ int _PySlp_ValueHasKind(const PySlp_CodeInfo *info, PyObject *v,
 #define PySlp_FRAME_CALL    1   /* suspended in a call */
 #define PySlp_FRAME_YIELD   2   /* a generator's, suspended at a yield */
 #define PySlp_FRAME_CHECK   3   /* the top one, pre-empted at a check */
+#define PySlp_FRAME_CFUNC   4   /* the top one, its C function waiting */
 
 /* A frame state checked against its code (borrowed references). */
 typedef struct {

@@ -111,13 +111,20 @@ _PySlp_CanPark(PySlp_ThreadState *ts)
     PyThreadState *tstate = ts->tstate;
     PyTaskletObject *cur = ts->current;
     PyObject *const *args = ts->call_args;
+    _PyInterpreterFrame *f = tstate->current_frame;
     if (!ts->settings->softswitch
-        || args == NULL || tstate->interp->eval_frame != NULL
-        || tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL) {
+        || tstate->interp->eval_frame != NULL
+        || tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL
+        || f == NULL || f->owner == FRAME_OWNED_BY_CSTACK) {
         return 0;
     }
-    _PyInterpreterFrame *f = tstate->current_frame;
-    if (f == NULL || f->owner == FRAME_OWNED_BY_CSTACK) {
+    if (f == ts->cframe_frame && cur->base_frame != NULL) {
+        /* A soft-switchable C function re-entered on its parked frame's
+           resumption (core/cfunction.c): the call was checked when it
+           first parked, and the frame is still inside that CALL. */
+        goto check_chain;
+    }
+    if (args == NULL) {
         return 0;
     }
     PyCodeObject *co = _PyFrame_GetCode(f);
@@ -139,6 +146,7 @@ _PySlp_CanPark(PySlp_ThreadState *ts)
         return 0;
     }
     if (cur->base_frame != NULL) {
+check_chain:
         for (; f != cur->base_frame; f = f->previous) {
             if (f == NULL || f->owner == FRAME_OWNED_BY_CSTACK) {
                 return 0;
@@ -319,7 +327,9 @@ _PySlp_GoHome(PySlp_ThreadState *ts, PyTaskletObject *t, PyObject *r)
 
 /* The current tasklet is parked: make its frames run in the loop whose
    entry frame is `entry`.  Returns _PySlp_RESUME_VALUE (the value it is
-   resumed with replaced the placeholder) or _PySlp_RESUME_RAISE. */
+   resumed with replaced the placeholder) or _PySlp_RESUME_RAISE; or
+   PySlp_RESUME_PARK_AGAIN: a C function re-entered there switched softly
+   again, and the tasklet parks once more. */
 int
 _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
 {
@@ -354,7 +364,17 @@ _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
     }
     _PyInterpreterFrame *top = ts->tstate->current_frame;
     assert(top->stacktop > 0);
-    assert(top->localsplus[top->stacktop - 1] == PySlp_UNWIND);
+    PyObject **slot = &top->localsplus[top->stacktop - 1];
+    if (*slot != PySlp_UNWIND) {
+        /* A soft-switchable C function waits there (core/cfunction.c). */
+        r = _PySlp_CFrameResume(ts, top, r);
+        if (r == PySlp_UNWIND) {
+            return PySlp_RESUME_PARK_AGAIN;
+        }
+        PyObject *cf = *slot;
+        *slot = PySlp_UNWIND;
+        Py_DECREF(cf);
+    }
     if (r == NULL) {
         top->stacktop--;
         return _PySlp_RESUME_RAISE;

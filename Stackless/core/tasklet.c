@@ -199,7 +199,7 @@ tasklet_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
                    PyObject *kwnames)
 {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (type != (PyObject *)&PySlpTasklet_Type || kwnames != NULL
+    if (type != (PyObject *)&PyTasklet_Type || kwnames != NULL
         || nargs > 1) {
         return _PyObject_MakeTpCall(_PyThreadState_GET(), type, args, nargs,
                                     kwnames);
@@ -208,7 +208,7 @@ tasklet_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
     if (ts == NULL) {
         return NULL;
     }
-    PyTaskletObject *t = _PySlp_TaskletNew(&PySlpTasklet_Type, ts);
+    PyTaskletObject *t = _PySlp_TaskletNew(&PyTasklet_Type, ts);
     if (t == NULL) {
         return NULL;
     }
@@ -308,7 +308,7 @@ tasklet_dealloc(PyTaskletObject *t)
 }
 
 /* tp_methods, tp_getset, tp_doc, tp_init and tp_call: module layer. */
-PyTypeObject PySlpTasklet_Type = {
+PyTypeObject PyTasklet_Type = {
     PyVarObject_HEAD_INIT(&PyType_Type, 0)
     .tp_name = "stackless.tasklet",
     .tp_basicsize = sizeof(PyTaskletObject),

@@ -74,10 +74,10 @@ ready_core_types(void)
     /* Saved C stacks come from the interpreter's raw allocator. */
     _PySlp_cstack_set_allocator(PyMem_RawRealloc, PyMem_RawFree);
     if (PyType_Ready(&_PySlp_UnwindType) < 0
-        || PyType_Ready(&PySlpBomb_Type) < 0) {
+        || PyType_Ready(&PyBomb_Type) < 0) {
         return -1;
     }
-    if (!(PySlpTasklet_Type.tp_flags & Py_TPFLAGS_READY)) {
+    if (!(PyTasklet_Type.tp_flags & Py_TPFLAGS_READY)) {
         PyErr_SetString(PyExc_SystemError,
                         "the stackless module is not initialised");
         return -1;
@@ -118,7 +118,7 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
         PyMem_Free(ts);
         return NULL;
     }
-    PyTaskletObject *main = _PySlp_TaskletNew(&PySlpTasklet_Type, ts);
+    PyTaskletObject *main = _PySlp_TaskletNew(&PyTasklet_Type, ts);
     if (main == NULL) {
         Py_DECREF(ts->watchdogs);
         Py_DECREF(ts->spare_bomb);

@@ -163,7 +163,8 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
     assert(soft_next || next->hard != NULL);
     assert(dying || how == PySlp_SWITCH_SOFT || prev->hard != NULL);
 
-    if (ts->settings->schedule_callback != NULL) {
+    if (ts->settings->schedule_callback != NULL
+        || ts->settings->schedule_hook != NULL) {
         _PySlp_CallScheduleCallback(ts, prev, next);
     }
     if (how == PySlp_SWITCH_SOFT) {

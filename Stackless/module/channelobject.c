@@ -13,7 +13,7 @@
 
 /*[clinic input]
 module stackless
-class stackless.channel "PyChannelObject *" "&PySlpChannel_Type"
+class stackless.channel "PyChannelObject *" "&PyChannel_Type"
 [clinic start generated code]*/
 /*[clinic end generated code: output=da39a3ee5e6b4b0d input=7554e1bee5419fd5]*/
 
@@ -397,7 +397,7 @@ channel_dealloc(PyChannelObject *ch)
     Py_TYPE(ch)->tp_free(ch);
 }
 
-PyTypeObject PySlpChannel_Type = {
+PyTypeObject PyChannel_Type = {
     PyVarObject_HEAD_INIT(&PyType_Type, 0)
     .tp_name = "stackless.channel",
     .tp_basicsize = sizeof(PyChannelObject),

@@ -143,7 +143,8 @@ image_get_valid(FrameImage *im, void *c)
 {
     PyObject *kind = image_item(im, 2);
     long k = PyLong_Check(kind) ? PyLong_AsLong(kind) : -1;
-    int valid = k == PySlp_FRAME_CALL || k == PySlp_FRAME_CHECK;
+    int valid = k == PySlp_FRAME_CALL || k == PySlp_FRAME_CHECK
+                || k == PySlp_FRAME_CFUNC;
     Py_DECREF(kind);
     return PyBool_FromLong(valid);
 }
@@ -642,7 +643,8 @@ first_invalid(PyObject *states)
         PyObject *s = PyList_GET_ITEM(states, i);
         PyObject *kind = PyTuple_GET_ITEM(s, 2);
         long k = PyLong_Check(kind) ? PyLong_AsLong(kind) : -1;
-        if (k == PySlp_FRAME_CALL || k == PySlp_FRAME_CHECK) {
+        if (k == PySlp_FRAME_CALL || k == PySlp_FRAME_CHECK
+            || k == PySlp_FRAME_CFUNC) {
             continue;
         }
         PyObject *code = PyTuple_GET_ITEM(s, 1);

@@ -13,9 +13,7 @@
 int _PySlp_TaskletTypeReady(void);
 int _PySlp_TaskletSetTracer(PyTaskletObject *t, PyObject *v, int profile);
 
-/* module/channelobject.c */
-extern PyTypeObject PySlpChannel_Type;
-#define PyChannel_Check(op) PyObject_TypeCheck(op, &PySlpChannel_Type)
+/* module/channelobject.c: PyChannel_Type (stackless_api.h) */
 
 /* module/exceptionargs.c: raise-style arguments made an exception */
 PyObject *_PySlp_MakeException(PyObject *type, PyObject *value,

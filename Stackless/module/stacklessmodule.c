@@ -383,8 +383,16 @@ stackless_set_schedule_callback(PyObject *module, PyObject *cb)
 /*[clinic end generated code: output=99544272162d4438 input=a427efd33bb76a37]*/
 {
     PySlp_Settings *s = settings();
-    return s ? set_callback(&s->schedule_callback, cb,
-                            "schedule callback must be callable") : NULL;
+    if (s == NULL) {
+        return NULL;
+    }
+    PyObject *old = set_callback(&s->schedule_callback, cb,
+                                 "schedule callback must be callable");
+    if (old != NULL) {
+        /* One slot: a C hook of the C API is replaced (docs/c-api.md). */
+        s->schedule_hook = NULL;
+    }
+    return old;
 }
 
 /*[clinic input]
@@ -877,10 +885,13 @@ stackless_exec(PyObject *m)
     if (_PySlp_AddWrapModule(m) < 0) {
         return -1;
     }
-    if (PyModule_AddType(m, &PySlpTasklet_Type) < 0
-        || PyModule_AddType(m, &PySlpChannel_Type) < 0
-        || PyModule_AddType(m, &PySlpBomb_Type) < 0
-        || PyModule_AddType(m, &Atomic_Type) < 0) {
+    if (PyModule_AddType(m, &PyTasklet_Type) < 0
+        || PyModule_AddType(m, &PyChannel_Type) < 0
+        || PyModule_AddType(m, &PyBomb_Type) < 0
+        || PyModule_AddType(m, &Atomic_Type) < 0
+        /* For pickles of tasklets waiting in a C function (D44). */
+        || PyModule_AddType(m, &PyCFrame_Type) < 0
+        || PyModule_AddType(m, &PyStacklessFunctionDeclaration_Type) < 0) {
         return -1;
     }
     if (PyModule_AddObjectRef(m, "TaskletExit", PyExc_TaskletExit) < 0

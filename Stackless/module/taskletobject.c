@@ -17,7 +17,7 @@
 
 /*[clinic input]
 module stackless
-class stackless.tasklet "PyTaskletObject *" "&PySlpTasklet_Type"
+class stackless.tasklet "PyTaskletObject *" "&PyTasklet_Type"
 [clinic start generated code]*/
 /*[clinic end generated code: output=da39a3ee5e6b4b0d input=a98a09c9446014ba]*/
 
@@ -939,7 +939,7 @@ static PyMethodDef tasklet_methods[] = {
 int
 _PySlp_TaskletTypeReady(void)
 {
-    PyTypeObject *type = &PySlpTasklet_Type;
+    PyTypeObject *type = &PyTasklet_Type;
     if (type->tp_flags & Py_TPFLAGS_READY) {
         return 0;
     }
