@@ -489,7 +489,7 @@ static PyObject *
 run_watchdog(PyObject *self, PyObject *args)
 {
     long timeout;
-    int flags = -1;
+    int flags = INT_MIN;        /* none given: PyStackless_RunWatchdog */
     double budget = -1;
     if (!PyArg_ParseTuple(args, "l|id", &timeout, &flags, &budget)) {
         return NULL;
@@ -497,7 +497,7 @@ run_watchdog(PyObject *self, PyObject *args)
     if (budget >= 0) {
         return PyStackless_RunWatchdogBudget(timeout, flags, budget);
     }
-    if (flags < 0) {
+    if (flags == INT_MIN) {
         return PyStackless_RunWatchdog(timeout);
     }
     return PyStackless_RunWatchdogEx(timeout, flags);

@@ -5,6 +5,9 @@
 PyChannelObject *
 PyChannel_New(PyTypeObject *type)
 {
+    if (_PySlp_CapiReady() < 0) {
+        return NULL;
+    }
     if (type == NULL) {
         type = &PyChannel_Type;
     }

@@ -12,6 +12,9 @@ PyUnwindObject *Py_UnwindToken = (PyUnwindObject *)PySlp_UNWIND;
 static PyObject *
 schedule(PyObject *retval, int remove, int nr)
 {
+    if (_PySlp_CapiReady() < 0) {
+        return NULL;
+    }
     if (!nr) {
         PySlp_HardOnly h;
         _PySlp_HardOnlyBegin(&h);
@@ -37,6 +40,9 @@ PyStackless_Schedule_nr(PyObject *retval, int remove)
 int
 PyStackless_GetRunCount(void)
 {
+    if (_PySlp_CapiReady() < 0) {
+        return -1;
+    }
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
         return -1;
@@ -50,7 +56,8 @@ PyStackless_GetRunCount(void)
 PyObject *
 PyStackless_GetCurrent(void)
 {
-    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    PySlp_ThreadState *ts = _PySlp_CapiReady() < 0
+                            ? NULL : _PySlp_GetThreadState();
     if (ts == NULL) {
         PyErr_Clear();
         return NULL;
@@ -73,6 +80,9 @@ PyStackless_GetCurrentId(void)
 int
 PyStackless_AdjustSwitchTrap(int change)
 {
+    if (_PySlp_CapiReady() < 0) {
+        return -1;
+    }
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
         return -1;
@@ -103,6 +113,9 @@ run_watchdog(long timeout, int flags, double budget)
             | (flags & PY_WATCHDOG_IGNORE_NESTING
                ? PySlp_PREEMPT_IGNORE_NEST : 0)
             | (flags & PY_WATCHDOG_TOTALTIMEOUT ? PySlp_PREEMPT_TOTAL : 0);
+    if (_PySlp_CapiReady() < 0) {
+        return NULL;
+    }
     PySlp_HardOnly h;
     _PySlp_HardOnlyBegin(&h);
     PyObject *r = _PySlp_RunWatchdog(timeout, f, budget);
@@ -161,7 +174,8 @@ PyStackless_SetScheduleCallback(PyObject *callable)
 void
 PyStackless_SetScheduleFastcallback(slp_schedule_hook_func func)
 {
-    PySlp_Settings *s = _PySlp_GetSettings();
+    PySlp_Settings *s = _PySlp_CapiReady() < 0 ? NULL
+                        : _PySlp_GetSettings();
     if (s == NULL) {
         PyErr_Clear();
         return;

@@ -43,6 +43,21 @@ _PySlp_HardOnlyEnd(PySlp_HardOnly *h)
     }
 }
 
+/* The API works before anything imported `stackless`, as an embedding
+   program's first call may: the module readies the types and the
+   settings, so entry points that take no tasklet or channel import it
+   first.  0 / -1. */
+static inline int
+_PySlp_CapiReady(void)
+{
+    if (PyTasklet_Type.tp_flags & Py_TPFLAGS_READY) {
+        return 0;
+    }
+    PyObject *m = PyImport_ImportModule("stackless");
+    Py_XDECREF(m);
+    return m != NULL ? 0 : -1;
+}
+
 /* 0 / -1 from a stackless call's result (a new reference or NULL). */
 static inline int
 _PySlp_DoneOrError(PyObject *r)

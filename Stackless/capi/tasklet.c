@@ -55,6 +55,9 @@ _PySlp_CapiCallMethod(PyObject *o, const char *name, PyObject *args)
 PyTaskletObject *
 PyTasklet_New(PyTypeObject *type, PyObject *func)
 {
+    if (_PySlp_CapiReady() < 0) {
+        return NULL;
+    }
     if (type == NULL) {
         type = &PyTasklet_Type;
     }

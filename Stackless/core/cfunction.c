@@ -176,7 +176,8 @@ PyStackless_InitFunctionDeclaration(PyStacklessFunctionDeclarationObject *sfd,
                         "a function declaration needs its function");
         return -1;
     }
-    if (PyType_Ready(&PyStacklessFunctionDeclaration_Type) < 0) {
+    if (PyType_Ready(&PyStacklessFunctionDeclaration_Type) < 0
+        || PyType_Ready(&PyCFrame_Type) < 0) {
         return -1;
     }
     if (Py_TYPE(sfd) == NULL) {

@@ -890,8 +890,7 @@ stackless_exec(PyObject *m)
         || PyModule_AddType(m, &PyBomb_Type) < 0
         || PyModule_AddType(m, &Atomic_Type) < 0
         /* For pickles of tasklets waiting in a C function (D44). */
-        || PyModule_AddType(m, &PyCFrame_Type) < 0
-        || PyModule_AddType(m, &PyStacklessFunctionDeclaration_Type) < 0) {
+        || PyModule_AddType(m, &PyCFrame_Type) < 0) {
         return -1;
     }
     if (PyModule_AddObjectRef(m, "TaskletExit", PyExc_TaskletExit) < 0

@@ -1,8 +1,8 @@
-"""The mailbox extension at work: tasklets wait in C code, softly.
+"""The postbox extension at work: tasklets wait in C code, softly.
 
     make -C examples/extension PREFIX=/path/to/prefix run
 
-mailbox.get(box) receives in a soft-switchable C function (mailbox.c):
+postbox.get(box) receives in a soft-switchable C function (postbox.c):
 while a tasklet waits in it, the tasklet holds no C stack, exactly as if
 it waited in channel.receive(), so it is cheap and it pickles.  When a
 value comes, the C function is entered again, counts the delivery on
@@ -14,12 +14,12 @@ import pickle
 
 import stackless
 
-import mailbox
+import postbox
 
 
 def reader(box, got):
     while True:
-        got.append(mailbox.get(box))
+        got.append(postbox.get(box))
 
 
 def soft(t):
@@ -29,7 +29,7 @@ def soft(t):
 
 
 # Three readers wait in get(), softly.
-box = mailbox.Mailbox()
+box = postbox.Postbox()
 got = []
 readers = [stackless.tasklet(reader)(box, got) for _ in range(3)]
 stackless.run()
@@ -51,7 +51,7 @@ assert not any(t.alive for t in readers) and box.channel.balance == 0
 # its C function is entered again and waits once more, with the values
 # so far in its state.
 many = []
-t = stackless.tasklet(lambda: many.append(mailbox.get_many(box, 3)))()
+t = stackless.tasklet(lambda: many.append(postbox.get_many(box, 3)))()
 stackless.run()
 box.put("x")
 box.put("y")
@@ -90,7 +90,7 @@ t2.kill()
 # map()), get() cannot unwind: it waits with C state, hard, and the
 # tasklet does not pickle.  The value arrives all the same.
 got = []
-t = stackless.tasklet(lambda: got.extend(map(mailbox.get, [box])))()
+t = stackless.tasklet(lambda: got.extend(map(postbox.get, [box])))()
 stackless.run()
 assert t.blocked and t.nesting_level > 0 and not t.restorable
 box.put(42)

@@ -1,10 +1,12 @@
 /* A program that embeds the interpreter, the way a game engine would:
- * it starts Python, runs code that uses the built-in stackless module and
- * an extension module loaded from lib-dynload, and shuts down cleanly. */
+ * it starts Python, drives the scheduler from C through the C API before
+ * and after Python code imported stackless (docs/c-api.md, "Inside and
+ * outside"), runs code that uses an extension module loaded from
+ * lib-dynload, and shuts down cleanly. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <stackless_version.h>
+#include <stackless_api.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +27,39 @@ main(void)
                 Py_GetVersion());
         return 1;
     }
+    /* The C API before anything imported stackless. */
+    if (PyStackless_GetRunCount() != 1) {
+        fprintf(stderr, "embed: GetRunCount() before import failed\n");
+        PyErr_Print();
+        return 1;
+    }
+    /* The reference's example: a tasklet queued by Python code runs when
+       C code schedules. */
+    if (PyRun_SimpleString("import stackless\n"
+                           "ran = []\n"
+                           "stackless.tasklet(ran.append)('hi')\n") != 0) {
+        return 1;
+    }
+    PyObject *r = PyStackless_Schedule(Py_None, 0);
+    if (r == NULL) {
+        PyErr_Print();
+        return 1;
+    }
+    Py_DECREF(r);
+    PyObject *main_mod = PyImport_AddModule("__main__");
+    PyObject *ran = main_mod ? PyObject_GetAttrString(main_mod, "ran") : NULL;
+    if (ran == NULL || PyList_Size(ran) != 1) {
+        fprintf(stderr, "embed: the queued tasklet did not run\n");
+        return 1;
+    }
+    /* Call_Main from C code with no Python code running. */
+    r = PyStackless_CallMethod_Main(ran, "append", "s", "main");
+    if (r == NULL || PyList_Size(ran) != 2) {
+        PyErr_Print();
+        return 1;
+    }
+    Py_DECREF(r);
+    Py_DECREF(ran);
     int rc = PyRun_SimpleString(
         "import sys, stackless, zlib\n"
         "assert 'stackless' in sys.builtin_module_names\n"

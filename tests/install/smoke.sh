@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the release build into a scratch prefix and use it the ways a
 # user would: run it, bootstrap pip, make a venv, embed it from C with the
-# flags python3.13-config and pkg-config give.  Prints PASS/FAIL per check.
+# flags python3.13-config and pkg-config give, build and run the C API
+# examples (examples/embed, examples/extension).  Prints PASS/FAIL per
+# check.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 work=$REPO/build/install-test
@@ -49,5 +51,21 @@ check "embed with python3.13-config --embed" \
 check "embed with pkg-config --static python-3.13-embed" \
     embed_run $(PKG_CONFIG_PATH=$prefix/lib/pkgconfig \
                 pkg-config --static --cflags --libs python-3.13-embed) -Wl,-E
+
+# The examples' Makefiles, as a user runs them against the prefix; they
+# build into $work, not the source tree.
+example_run() {
+    # $1: the directory under examples/; $2: a line the output must match
+    local out rc
+    out=$(make -C "$REPO/examples/$1" PREFIX="$prefix" \
+               OUT="$work/examples/$1" run 2>&1)
+    rc=$?
+    echo "$out"
+    [ $rc -eq 0 ] && grep -q "$2" <<<"$out"
+}
+check "examples/embed: make run (C API from an embedding program)" \
+    example_run embed '^embed-game: ok'
+check "examples/extension: make run (C API from an extension module)" \
+    example_run extension '^extension: ok$'
 
 exit $((fails > 0))

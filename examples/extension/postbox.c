@@ -1,6 +1,6 @@
-/* mailbox: an extension module that uses the Stackless C API.
+/* postbox: an extension module that uses the Stackless C API.
  *
- * A Mailbox wraps a stackless channel.  put() sends on it, and get() and
+ * A Postbox wraps a stackless channel.  put() sends on it, and get() and
  * get_many() receive from it in a soft-switchable C function: while a
  * tasklet waits in one of them it keeps nothing on the C stack, so it is
  * as cheap as one blocked in channel.receive(), and it pickles.  See
@@ -11,38 +11,38 @@
 #include <stackless_api.h>
 
 /* ------------------------------------------------------------------ */
-/* The Mailbox type */
+/* The Postbox type */
 
 typedef struct {
     PyObject_HEAD
     PyChannelObject *channel;   /* NULL only after tp_clear */
     long count;                 /* values handed out by get/get_many */
-} MailboxObject;
+} PostboxObject;
 
-static PyTypeObject Mailbox_Type;
+static PyTypeObject Postbox_Type;
 
-#define Mailbox_Check(op) PyObject_TypeCheck((op), &Mailbox_Type)
+#define Postbox_Check(op) PyObject_TypeCheck((op), &Postbox_Type)
 
 /* The channel of `box`, or NULL with an exception: the garbage collector
    may have cleared a box that something still reaches in a finaliser. */
 static PyChannelObject *
-mailbox_channel(MailboxObject *box)
+postbox_channel(PostboxObject *box)
 {
     if (box->channel == NULL) {
-        PyErr_SetString(PyExc_ValueError, "the mailbox has no channel");
+        PyErr_SetString(PyExc_ValueError, "the postbox has no channel");
     }
     return box->channel;
 }
 
 static PyObject *
-mailbox_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+postbox_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     if (PyTuple_GET_SIZE(args) != 0
         || (kwds != NULL && PyDict_GET_SIZE(kwds) != 0)) {
-        PyErr_SetString(PyExc_TypeError, "Mailbox() takes no arguments");
+        PyErr_SetString(PyExc_TypeError, "Postbox() takes no arguments");
         return NULL;
     }
-    MailboxObject *box = (MailboxObject *)type->tp_alloc(type, 0);
+    PostboxObject *box = (PostboxObject *)type->tp_alloc(type, 0);
     if (box == NULL) {
         return NULL;
     }
@@ -58,25 +58,25 @@ mailbox_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 /* A box, its channel, a tasklet blocked on the channel and that
    tasklet's C-frame (which holds the box) form a cycle. */
 static int
-mailbox_traverse(MailboxObject *box, visitproc visit, void *arg)
+postbox_traverse(PostboxObject *box, visitproc visit, void *arg)
 {
     Py_VISIT(box->channel);
     return 0;
 }
 
 static int
-mailbox_clear(MailboxObject *box)
+postbox_clear(PostboxObject *box)
 {
     Py_CLEAR(box->channel);
     return 0;
 }
 
 static void
-mailbox_dealloc(MailboxObject *box)
+postbox_dealloc(PostboxObject *box)
 {
     PyTypeObject *tp = Py_TYPE(box);
     PyObject_GC_UnTrack(box);
-    mailbox_clear(box);
+    postbox_clear(box);
     tp->tp_free(box);
 }
 
@@ -86,9 +86,9 @@ mailbox_dealloc(MailboxObject *box)
    at once; the caller's frame gets None when the transfer is done.  Called
    any other way (from C, through map()), it blocks hard and returns 0. */
 static PyObject *
-mailbox_put(MailboxObject *self, PyObject *value)
+postbox_put(PostboxObject *self, PyObject *value)
 {
-    PyChannelObject *ch = mailbox_channel(self);
+    PyChannelObject *ch = postbox_channel(self);
     if (ch == NULL) {
         return NULL;
     }
@@ -106,9 +106,9 @@ mailbox_put(MailboxObject *self, PyObject *value)
    pickle with their channel) wait on the copy's channel when both are
    pickled together. */
 static PyObject *
-mailbox_reduce(MailboxObject *self, PyObject *Py_UNUSED(ignored))
+postbox_reduce(PostboxObject *self, PyObject *Py_UNUSED(ignored))
 {
-    PyChannelObject *ch = mailbox_channel(self);
+    PyChannelObject *ch = postbox_channel(self);
     if (ch == NULL) {
         return NULL;
     }
@@ -117,10 +117,10 @@ mailbox_reduce(MailboxObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-mailbox_setstate(MailboxObject *self, PyObject *state)
+postbox_setstate(PostboxObject *self, PyObject *state)
 {
     if (!PyDict_Check(state)) {
-        PyErr_SetString(PyExc_TypeError, "Mailbox state must be a dict");
+        PyErr_SetString(PyExc_TypeError, "Postbox state must be a dict");
         return NULL;
     }
     PyObject *count, *ch;
@@ -139,14 +139,14 @@ mailbox_setstate(MailboxObject *self, PyObject *state)
         }
         if (n < 0) {
             PyErr_SetString(PyExc_ValueError,
-                            "Mailbox count must not be negative");
+                            "Postbox count must not be negative");
             Py_XDECREF(ch);
             return NULL;
         }
     }
     if (ch != NULL && !PyChannel_Check(ch)) {
         PyErr_SetString(PyExc_TypeError,
-                        "Mailbox channel must be a stackless channel");
+                        "Postbox channel must be a stackless channel");
         Py_DECREF(ch);
         return NULL;
     }
@@ -158,49 +158,49 @@ mailbox_setstate(MailboxObject *self, PyObject *state)
 }
 
 static PyObject *
-mailbox_get_count(MailboxObject *self, void *Py_UNUSED(closure))
+postbox_get_count(PostboxObject *self, void *Py_UNUSED(closure))
 {
     return PyLong_FromLong(self->count);
 }
 
 static PyObject *
-mailbox_get_channel(MailboxObject *self, void *Py_UNUSED(closure))
+postbox_get_channel(PostboxObject *self, void *Py_UNUSED(closure))
 {
-    PyChannelObject *ch = mailbox_channel(self);
+    PyChannelObject *ch = postbox_channel(self);
     return ch ? Py_NewRef((PyObject *)ch) : NULL;
 }
 
-static PyMethodDef mailbox_methods[] = {
-    {"put", (PyCFunction)mailbox_put, METH_O | METH_STACKLESS,
+static PyMethodDef postbox_methods[] = {
+    {"put", (PyCFunction)postbox_put, METH_O | METH_STACKLESS,
      PyDoc_STR("put($self, value, /)\n--\n\n"
                "Hand value to the next getter, waiting for one.")},
-    {"__reduce__", (PyCFunction)mailbox_reduce, METH_NOARGS, NULL},
-    {"__setstate__", (PyCFunction)mailbox_setstate, METH_O, NULL},
+    {"__reduce__", (PyCFunction)postbox_reduce, METH_NOARGS, NULL},
+    {"__setstate__", (PyCFunction)postbox_setstate, METH_O, NULL},
     {NULL, NULL}
 };
 
-static PyGetSetDef mailbox_getset[] = {
-    {"count", (getter)mailbox_get_count, NULL,
+static PyGetSetDef postbox_getset[] = {
+    {"count", (getter)postbox_get_count, NULL,
      PyDoc_STR("How many values get() and get_many() have handed out."),
      NULL},
-    {"channel", (getter)mailbox_get_channel, NULL,
+    {"channel", (getter)postbox_get_channel, NULL,
      PyDoc_STR("The stackless channel inside."), NULL},
     {NULL}
 };
 
-static PyTypeObject Mailbox_Type = {
+static PyTypeObject Postbox_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mailbox.Mailbox",
-    .tp_basicsize = sizeof(MailboxObject),
-    .tp_dealloc = (destructor)mailbox_dealloc,
+    .tp_name = "postbox.Postbox",
+    .tp_basicsize = sizeof(PostboxObject),
+    .tp_dealloc = (destructor)postbox_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = PyDoc_STR("Mailbox()\n--\n\n"
+    .tp_doc = PyDoc_STR("Postbox()\n--\n\n"
                         "A channel that C code receives from softly."),
-    .tp_traverse = (traverseproc)mailbox_traverse,
-    .tp_clear = (inquiry)mailbox_clear,
-    .tp_methods = mailbox_methods,
-    .tp_getset = mailbox_getset,
-    .tp_new = mailbox_new,
+    .tp_traverse = (traverseproc)postbox_traverse,
+    .tp_clear = (inquiry)postbox_clear,
+    .tp_methods = postbox_methods,
+    .tp_getset = postbox_getset,
+    .tp_new = postbox_new,
 };
 
 /* ------------------------------------------------------------------ */
@@ -208,7 +208,7 @@ static PyTypeObject Mailbox_Type = {
 
 /* The state of one get()/get_many() call, kept by the interpreter in a
    C-frame object between entries, so that it pickles:
-     ob1    the Mailbox
+     ob1    the Postbox
      ob2    get_many(): the list of values so far; get(): NULL
      n      get_many(): how many values are still to come
      step   0: not started; 1: a receive was started, and `retval` is
@@ -219,12 +219,12 @@ receive_sfunc(PyObject *retval, long *step, PyObject **ob1, PyObject **ob2,
               PyObject **ob3, long *n, void **any)
 {
     /* A loaded pickle may hold anything: check before casting. */
-    if (*ob1 == NULL || !Mailbox_Check(*ob1)
+    if (*ob1 == NULL || !Postbox_Check(*ob1)
         || (*ob2 != NULL && !PyList_CheckExact(*ob2))) {
-        PyErr_SetString(PyExc_TypeError, "mailbox: corrupt receive state");
+        PyErr_SetString(PyExc_TypeError, "postbox: corrupt receive state");
         return NULL;
     }
-    MailboxObject *box = (MailboxObject *)*ob1;
+    PostboxObject *box = (PostboxObject *)*ob1;
     PyObject *value = NULL;
 
     if (*step == 1) {
@@ -236,12 +236,12 @@ receive_sfunc(PyObject *retval, long *step, PyObject **ob1, PyObject **ob2,
         value = Py_NewRef(retval);
     }
     else if (*step != 0) {
-        PyErr_Format(PyExc_SystemError, "mailbox: bad step %ld", *step);
+        PyErr_Format(PyExc_SystemError, "postbox: bad step %ld", *step);
         return NULL;
     }
     for (;;) {
         if (value == NULL) {
-            PyChannelObject *ch = mailbox_channel(box);
+            PyChannelObject *ch = postbox_channel(box);
             if (ch == NULL) {
                 return NULL;
             }
@@ -287,10 +287,10 @@ static PyStacklessFunctionDeclarationObject receive_decl = {
 /* get(box): METH_STACKLESS, so that PyStackless_CallFunction() may return
    the unwind token, which we pass on untouched. */
 static PyObject *
-mailbox_get(PyObject *module, PyObject *box)
+postbox_get(PyObject *module, PyObject *box)
 {
-    if (!Mailbox_Check(box)) {
-        PyErr_Format(PyExc_TypeError, "get() argument must be a Mailbox, "
+    if (!Postbox_Check(box)) {
+        PyErr_Format(PyExc_TypeError, "get() argument must be a Postbox, "
                      "not %.100s", Py_TYPE(box)->tp_name);
         return NULL;
     }
@@ -299,7 +299,7 @@ mailbox_get(PyObject *module, PyObject *box)
 }
 
 static PyObject *
-mailbox_get_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+postbox_get_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2) {
         PyErr_Format(PyExc_TypeError,
@@ -308,9 +308,9 @@ mailbox_get_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *box = args[0];
-    if (!Mailbox_Check(box)) {
+    if (!Postbox_Check(box)) {
         PyErr_Format(PyExc_TypeError, "get_many() argument 1 must be a "
-                     "Mailbox, not %.100s", Py_TYPE(box)->tp_name);
+                     "Postbox, not %.100s", Py_TYPE(box)->tp_name);
         return NULL;
     }
     long count = PyLong_AsLong(args[1]);
@@ -331,10 +331,10 @@ mailbox_get_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyMethodDef module_methods[] = {
-    {"get", (PyCFunction)mailbox_get, METH_O | METH_STACKLESS,
+    {"get", (PyCFunction)postbox_get, METH_O | METH_STACKLESS,
      PyDoc_STR("get($module, box, /)\n--\n\n"
                "Wait for the next value put into box and return it.")},
-    {"get_many", (PyCFunction)(void (*)(void))mailbox_get_many,
+    {"get_many", (PyCFunction)(void (*)(void))postbox_get_many,
      METH_FASTCALL | METH_STACKLESS,
      PyDoc_STR("get_many($module, box, count, /)\n--\n\n"
                "Wait for count values put into box; return them as a "
@@ -345,46 +345,46 @@ static PyMethodDef module_methods[] = {
 /* ------------------------------------------------------------------ */
 /* The module */
 
-static struct PyModuleDef mailbox_module;
+static struct PyModuleDef postbox_module;
 
 static int
-mailbox_exec(PyObject *module)
+postbox_exec(PyObject *module)
 {
-    if (PyType_Ready(&Mailbox_Type) < 0) {
+    if (PyType_Ready(&Postbox_Type) < 0) {
         return -1;
     }
-    if (PyModule_AddObjectRef(module, "Mailbox",
-                              (PyObject *)&Mailbox_Type) < 0) {
+    if (PyModule_AddObjectRef(module, "Postbox",
+                              (PyObject *)&Postbox_Type) < 0) {
         return -1;
     }
     /* Sets the declaration's type and module name and adds it to the
        module as "_receive". */
     if (PyStackless_InitFunctionDeclaration(&receive_decl, module,
-                                            &mailbox_module) < 0) {
+                                            &postbox_module) < 0) {
         return -1;
     }
     return 0;
 }
 
-static PyModuleDef_Slot mailbox_slots[] = {
-    {Py_mod_exec, mailbox_exec},
+static PyModuleDef_Slot postbox_slots[] = {
+    {Py_mod_exec, postbox_exec},
     /* Static types and a static declaration: one interpreter only. */
     {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
     {0, NULL}
 };
 
-static struct PyModuleDef mailbox_module = {
+static struct PyModuleDef postbox_module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "mailbox",
-    .m_doc = "Mailboxes received from softly by C code (Stackless C API "
+    .m_name = "postbox",
+    .m_doc = "Postboxes received from softly by C code (Stackless C API "
              "example).",
     .m_size = 0,
     .m_methods = module_methods,
-    .m_slots = mailbox_slots,
+    .m_slots = postbox_slots,
 };
 
 PyMODINIT_FUNC
-PyInit_mailbox(void)
+PyInit_postbox(void)
 {
-    return PyModuleDef_Init(&mailbox_module);
+    return PyModuleDef_Init(&postbox_module);
 }
