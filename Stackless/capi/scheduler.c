@@ -190,6 +190,12 @@ PyStackless_SetScheduleFastcallback(slp_schedule_hook_func func)
 PyObject *
 PyStackless_Call_Main(PyObject *func, PyObject *args, PyObject *kwds)
 {
+    if ((args != NULL && !PyTuple_Check(args))
+        || (kwds != NULL && !PyDict_Check(kwds))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Call_Main needs a tuple and a dict or NULL");
+        return NULL;
+    }
     PyThreadState *tstate = _PyThreadState_GET();
     PySlp_ThreadState *ts = _PySlp_TS(tstate);
     if (tstate->current_frame != NULL

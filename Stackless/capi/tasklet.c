@@ -112,6 +112,12 @@ PyTasklet_BindThread(PyTaskletObject *task, unsigned long thread_id)
 int
 PyTasklet_Setup(PyTaskletObject *task, PyObject *args, PyObject *kwds)
 {
+    if ((args != NULL && !PyTuple_Check(args))
+        || (kwds != NULL && !PyDict_Check(kwds))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "PyTasklet_Setup needs a tuple and a dict or NULL");
+        return -1;
+    }
     PyObject *empty = NULL;
     if (args == NULL) {
         args = empty = PyTuple_New(0);

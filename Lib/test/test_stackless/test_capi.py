@@ -477,11 +477,14 @@ class MonitoringTest(StacklessTestCase):
         finally:
             T.set_fast_callback(False)
             sys.unraisablehook = old
+        # Keep plain values only: a kept report is never freed (noted in
+        # CHANGELOG.md, "Known problems").
+        seen = [(type(a.exc_value), a.err_msg) for a in reported]
+        reported.clear()
         self.assertEqual(got, [1])
-        self.assertEqual(len(reported), 2)
-        self.assertIsInstance(reported[0].exc_value, ValueError)
-        self.assertIn('Error in scheduling callback',
-                      reported[0].err_msg)
+        self.assertEqual(len(seen), 2)
+        self.assertIs(seen[0][0], ValueError)
+        self.assertIn('Error in scheduling callback', seen[0][1])
 
 
 class CallMainTest(StacklessTestCase):
