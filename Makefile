@@ -105,6 +105,7 @@ bench: all stock
 	./python bench/pickling.py | tee bench/results/pickling.txt
 	./python bench/threads.py | tee bench/results/threads.txt
 	./python bench/preempt.py | tee bench/results/preempt.txt
+	./python bench/capi.py | tee bench/results/capi.txt
 	./python bench/instructions.py --json bench/results/instructions.json \
 		| tee bench/results/instructions.txt
 
@@ -112,6 +113,7 @@ bench-quick: all
 	./python bench/run.py --quick
 	./python bench/pickling.py --quick
 	./python bench/preempt.py --quick
+	./python bench/capi.py --quick
 
 clean:
 	rm -rf $(BUILD) python dist

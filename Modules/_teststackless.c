@@ -905,6 +905,61 @@ bench_round_trips(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* The same from a soft-switchable function: ob1 and ob2 the channels,
+   n the round trips left; step 0 sends, 1 receives, 2 has received. */
+static PyObject *
+round_trips_impl(PyObject *retval, long *step, PyObject **ob1,
+                 PyObject **ob2, PyObject **ob3, long *n, void **any)
+{
+    if (retval == NULL) {
+        return NULL;
+    }
+    for (;;) {
+        if (*step == 0) {
+            if (*n <= 0) {
+                Py_RETURN_NONE;
+            }
+            *step = 1;
+            int r = PyChannel_Send_nr((PyChannelObject *)*ob1, Py_None);
+            if (r < 0) {
+                return NULL;
+            }
+            if (r == 1) {
+                return (PyObject *)Py_UnwindToken;
+            }
+        }
+        if (*step == 1) {
+            *step = 2;
+            PyObject *v = PyChannel_Receive_nr((PyChannelObject *)*ob2);
+            if (v == NULL || STACKLESS_UNWINDING(v)) {
+                return v;
+            }
+            Py_DECREF(v);
+        }
+        (*n)--;
+        *step = 0;
+    }
+}
+
+static PyStacklessFunctionDeclarationObject round_trips_decl = {
+    PyObject_HEAD_INIT(NULL)
+    round_trips_impl, "_round_trips_impl", NULL
+};
+
+static PyObject *
+bench_round_trips_soft(PyObject *self, PyObject *args)
+{
+    PyObject *o_out, *o_in;
+    long count;
+    PyChannelObject *out, *in;
+    if (!PyArg_ParseTuple(args, "OOl", &o_out, &o_in, &count)
+        || !channel_arg(o_out, &out) || !channel_arg(o_in, &in)) {
+        return NULL;
+    }
+    return PyStackless_CallFunction(&round_trips_decl, Py_None, o_out,
+                                    o_in, NULL, count, NULL);
+}
+
 static PyObject *
 bench_schedule(PyObject *self, PyObject *arg)
 {
@@ -977,6 +1032,8 @@ static PyMethodDef methods[] = {
     {"ignore_unwind", ignore_unwind, METH_O | METH_STACKLESS},
     {"unwind_token_info", unwind_token_info, METH_O},
     {"bench_round_trips", bench_round_trips, METH_VARARGS},
+    {"bench_round_trips_soft", bench_round_trips_soft,
+     METH_VARARGS | METH_STACKLESS},
     {"bench_schedule", bench_schedule, METH_O},
     {NULL, NULL}
 };
@@ -993,6 +1050,8 @@ exec_module(PyObject *m)
         || PyStackless_InitFunctionDeclaration(&pause_decl, m,
                                                &module_def) < 0
         || PyStackless_InitFunctionDeclaration(&receive_any_decl, m,
+                                               &module_def) < 0
+        || PyStackless_InitFunctionDeclaration(&round_trips_decl, m,
                                                &module_def) < 0) {
         return -1;
     }

@@ -29,6 +29,6 @@ check examples/io_thread.py '^all commands handled$' \
 # invariant, and its last line ends in "OK".
 check examples/game_loop.py '^game_loop: .*, OK$' \
     "$REPO/examples/game_loop.py"
-for bench in threads preempt pickling; do
+for bench in threads preempt pickling capi; do
     check "bench/$bench.py --quick" '' "$REPO/bench/$bench.py" --quick
 done
