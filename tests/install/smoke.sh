@@ -52,6 +52,20 @@ check "embed with pkg-config --static python-3.13-embed" \
     embed_run $(PKG_CONFIG_PATH=$prefix/lib/pkgconfig \
                 pkg-config --static --cflags --libs python-3.13-embed) -Wl,-E
 
+# The public C API headers compile as C99 and as C++, warnings as errors.
+headers_compile() {
+    # $1: the compiler; $2: the language flag
+    local cflags
+    cflags=$("$prefix/bin/python3.13-config" --cflags) || return 1
+    printf '%s\n' '#include <Python.h>' '#include <stackless_api.h>' \
+        '#ifndef STACKLESS' '#error "STACKLESS is not defined"' '#endif' \
+        'int f(PyObject *o) { return STACKLESS_UNWINDING(o)' \
+        '    + (METH_STACKLESS == 0x0100) + PyTasklet_Check(o); }' |
+        $1 $2 $cflags -Wall -Wextra -Werror -fsyntax-only -x "$3" -
+}
+check "stackless_api.h compiles as C99" headers_compile cc -std=c99 c
+check "stackless_api.h compiles as C++" headers_compile c++ -std=c++17 c++
+
 # The examples' Makefiles, as a user runs them against the prefix; they
 # build into $work, not the source tree.
 example_run() {
