@@ -62,6 +62,11 @@ int
 PyChannel_SendException(PyChannelObject *self, PyObject *klass,
                         PyObject *value)
 {
+    if (klass == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "PyChannel_SendException needs an exception class");
+        return -1;
+    }
     PyObject *a;
     if (value == NULL) {
         a = PyTuple_Pack(1, klass);
@@ -86,6 +91,11 @@ int
 PyChannel_SendThrow(PyChannelObject *self, PyObject *exc, PyObject *val,
                     PyObject *tb)
 {
+    if (exc == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "PyChannel_SendThrow needs an exception");
+        return -1;
+    }
     PyObject *a = PyTuple_Pack(3, exc, val ? val : Py_None,
                                tb ? tb : Py_None);
     if (a == NULL) {

@@ -190,6 +190,11 @@ int
 PyTasklet_RaiseException(PyTaskletObject *task, PyObject *klass,
                          PyObject *args)
 {
+    if (klass == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "PyTasklet_RaiseException needs an exception class");
+        return -1;
+    }
     PyObject *a;
     if (args == NULL) {
         a = PyTuple_Pack(1, klass);
