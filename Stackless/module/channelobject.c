@@ -15,7 +15,7 @@
 module stackless
 class stackless.channel "PyChannelObject *" "&PyChannel_Type"
 [clinic start generated code]*/
-/*[clinic end generated code: output=da39a3ee5e6b4b0d input=7554e1bee5419fd5]*/
+/*[clinic end generated code: output=da39a3ee5e6b4b0d input=35c0b955eee01e40]*/
 
 #include "clinic/channelobject.c.h"
 

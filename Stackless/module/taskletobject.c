@@ -19,7 +19,7 @@
 module stackless
 class stackless.tasklet "PyTaskletObject *" "&PyTasklet_Type"
 [clinic start generated code]*/
-/*[clinic end generated code: output=da39a3ee5e6b4b0d input=a98a09c9446014ba]*/
+/*[clinic end generated code: output=da39a3ee5e6b4b0d input=3546dcce246a6749]*/
 
 #include "clinic/taskletobject.c.h"
 
