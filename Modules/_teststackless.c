@@ -879,6 +879,58 @@ unwind_token_info(PyObject *self, PyObject *o)
 }
 
 /* ------------------------------------------------------------------ */
+/* A METH_STACKLESS method: called through its method descriptor */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *channel;
+} ReceiverObject;
+
+static PyObject *
+receiver_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *ch;
+    if (!PyArg_ParseTuple(args, "O!:Receiver", &PyChannel_Type, &ch)) {
+        return NULL;
+    }
+    ReceiverObject *self = (ReceiverObject *)type->tp_alloc(type, 0);
+    if (self != NULL) {
+        self->channel = Py_NewRef(ch);
+    }
+    return (PyObject *)self;
+}
+
+static void
+receiver_dealloc(ReceiverObject *self)
+{
+    Py_XDECREF(self->channel);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* METH_NOARGS | METH_STACKLESS */
+static PyObject *
+receiver_receive(ReceiverObject *self, PyObject *unused)
+{
+    return PyChannel_Receive_nr((PyChannelObject *)self->channel);
+}
+
+static PyMethodDef receiver_methods[] = {
+    {"receive", (PyCFunction)receiver_receive,
+     METH_NOARGS | METH_STACKLESS},
+    {NULL, NULL}
+};
+
+static PyTypeObject Receiver_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_teststackless.Receiver",
+    .tp_basicsize = sizeof(ReceiverObject),
+    .tp_dealloc = (destructor)receiver_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_methods = receiver_methods,
+    .tp_new = receiver_new,
+};
+
+/* ------------------------------------------------------------------ */
 /* Benchmarks (bench/capi.py): loops in C */
 
 /* count round trips: send i, receive the echo. */
@@ -1053,6 +1105,9 @@ exec_module(PyObject *m)
                                                &module_def) < 0
         || PyStackless_InitFunctionDeclaration(&round_trips_decl, m,
                                                &module_def) < 0) {
+        return -1;
+    }
+    if (PyModule_AddType(m, &Receiver_Type) < 0) {
         return -1;
     }
     return PyModule_AddIntConstant(m, "METH_STACKLESS", METH_STACKLESS);

@@ -330,6 +330,22 @@ class ChannelTest(StacklessTestCase):
         stackless.run()
         self.assertFalse(t.alive)
 
+    def test_nr_in_a_method(self):
+        # A METH_STACKLESS method, called through its method descriptor:
+        # obj.receive() comes straight from bytecode; Type.receive(obj)
+        # does too, but not in the form a soft switch accepts (D22).
+        ch = stackless.channel()
+        for call, soft in ((lambda r: r.receive(), SOFTSWITCH),
+                           (lambda r: T.Receiver.receive(r), False)):
+            r = Receiver(call, T.Receiver(ch))
+            stackless.run()
+            self.assertEqual(state(r.tasklet), BLOCKED)
+            self.assertEqual(r.tasklet.restorable, soft)
+            ch.send('m')
+            self.assertEqual(r.result, 'm')
+        with self.assertRaises(TypeError):
+            T.Receiver.receive(42)
+
     def test_nr_called_by_c_code_is_hard(self):
         # map() calls the function: not directly from bytecode.
         ch = stackless.channel()
