@@ -4,7 +4,7 @@
 /* Stackless support is compiled into this interpreter: stackless_api.h
    includes this header, and code shared with stock CPython can test
    STACKLESS after including it.  Python.h does not include it; finding
-   the header is the test (docs/c-api.md, "Headers"):
+   the header is the test:
 
        #include <Python.h>
        #if defined(__has_include) && __has_include(<stackless_api.h>)

@@ -1,13 +1,15 @@
 /* The Stackless C API: tasklets, channels and the scheduler from C.
  *
  * For extension modules and for programs that embed the interpreter.
- * Every function needs the GIL.  docs/c-api.md describes each one, its
- * return convention and the "_nr" protocol; the Python-level behaviour is
- * the user guide's and the reference's (docs/reference.md).
+ * Every function needs the GIL, except PyStackless_GetCurrentId().  Each
+ * does what the same operation of the stackless module does; this header
+ * states the C side: return conventions beside each group, the "_nr"
+ * protocol below.  The C API chapter of the Stackless documentation
+ * ("The C API") describes every function with examples.
  *
  * The names, signatures and return conventions are those of the original
- * Stackless Python, so that code written for it compiles; docs/c-api.md
- * lists where this implementation differs. */
+ * Stackless Python, so that code written for it compiles; the C API
+ * chapter lists where this implementation differs. */
 
 #ifndef Py_STACKLESS_API_H
 #define Py_STACKLESS_API_H
@@ -52,9 +54,10 @@ PyAPI_DATA(PyUnwindObject *) Py_UnwindToken;
 #define METH_STACKLESS 0x0100
 
 /* The original's type flag for a tp_call that may unwind.  Accepted and
-   ignored: only METH_STACKLESS functions take part in soft switching here
-   (docs/c-api.md).  Py_TPFLAGS_HAVE_STACKLESS_EXTENSION keeps object.h's
-   definition, because Py_TPFLAGS_DEFAULT includes it. */
+   ignored: only METH_STACKLESS functions take part in soft switching
+   here, and only when called directly by Python bytecode.
+   Py_TPFLAGS_HAVE_STACKLESS_EXTENSION keeps object.h's definition,
+   because Py_TPFLAGS_DEFAULT includes it. */
 #define Py_TPFLAGS_HAVE_STACKLESS_CALL (1UL << 15)
 
 /* Flags of PyStackless_RunWatchdogEx(); the mixed prefixes are the
@@ -189,7 +192,9 @@ PyAPI_FUNC(PyObject *) PyStackless_CallCMethod_Main(PyMethodDef *meth,
                                                     const char *format, ...);
 
 /* ------------------------------------------------------------------ */
-/* Soft-switchable extension functions (docs/c-api.md) */
+/* Soft-switchable extension functions: a METH_STACKLESS function returns
+   PyStackless_CallFunction(); the function declared is run at once and,
+   after each soft switch, re-entered with the result. */
 
 /* Re-entered with the result of the operation it waited for (retval,
    borrowed; NULL: an exception is set).  *step, the three object slots

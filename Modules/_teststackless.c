@@ -54,14 +54,6 @@ int_result(int r)
     return PyLong_FromLong(r);
 }
 
-/* The object an "_nr" function returned, for its METH_STACKLESS
-   caller: the unwind token goes back to the eval loop untouched. */
-static PyObject *
-nr_object(PyObject *r)
-{
-    return r;
-}
-
 /* An "_nr" int: 1 switched softly, so the caller must return the token. */
 static PyObject *
 nr_int(int r)
@@ -336,7 +328,8 @@ receive_nr(PyObject *self, PyObject *o)
     if (!channel_arg(o, &ch)) {
         return NULL;
     }
-    return nr_object(PyChannel_Receive_nr(ch));
+    /* The unwind token goes back to the eval loop untouched. */
+    return PyChannel_Receive_nr(ch);
 }
 
 /* METH_O, not METH_STACKLESS: its _nr call must switch hard. */
@@ -445,7 +438,7 @@ schedule_nr(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (remove < 0) {
         return NULL;
     }
-    return nr_object(PyStackless_Schedule_nr(args[0], remove));
+    return PyStackless_Schedule_nr(args[0], remove);
 }
 
 static PyObject *

@@ -62,23 +62,8 @@ int
 PyChannel_SendException(PyChannelObject *self, PyObject *klass,
                         PyObject *value)
 {
-    if (klass == NULL) {
-        PyErr_SetString(PyExc_TypeError,
-                        "PyChannel_SendException needs an exception class");
-        return -1;
-    }
-    PyObject *a;
-    if (value == NULL) {
-        a = PyTuple_Pack(1, klass);
-    }
-    else if (PyTuple_Check(value)) {
-        PyObject *head = PyTuple_Pack(1, klass);
-        a = head ? PySequence_Concat(head, value) : NULL;
-        Py_XDECREF(head);
-    }
-    else {
-        a = PyTuple_Pack(2, klass, value);
-    }
+    PyObject *a = _PySlp_CapiExceptionArgs(klass, value,
+                                           "PyChannel_SendException");
     if (a == NULL) {
         return -1;
     }

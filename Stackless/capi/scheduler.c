@@ -102,12 +102,6 @@ run_watchdog(long timeout, int flags, double budget)
         PyErr_SetString(PyExc_ValueError, "flags must be in [0..255]");
         return NULL;
     }
-    if (!(budget >= 0) || budget > 1e9) {
-        PyErr_SetString(PyExc_ValueError,
-                        "budget must be a number of seconds, "
-                        "0 <= budget <= 1e9");
-        return NULL;
-    }
     int f = (flags & Py_WATCHDOG_THREADBLOCK ? PySlp_PREEMPT_THREADBLOCK : 0)
             | (flags & PY_WATCHDOG_SOFT ? PySlp_PREEMPT_SOFT : 0)
             | (flags & PY_WATCHDOG_IGNORE_NESTING

@@ -80,6 +80,11 @@ _PySlp_UnwoundDoneOrError(PyObject *r)
     return _PySlp_DoneOrError(r);
 }
 
+/* (klass, *args) for raise_exception() and send_exception(): `args` a
+   tuple, one value, or NULL for none; `who` names the caller in the
+   error for a NULL klass. */
+PyObject *_PySlp_CapiExceptionArgs(PyObject *klass, PyObject *args,
+                                   const char *who);
 /* The truth of attribute `name` of `o`: 0 or 1, -1 with an exception. */
 int _PySlp_CapiFlag(PyObject *o, const char *name);
 /* Attribute `name` of `o` as an int; -1 with an exception. */

@@ -49,6 +49,25 @@ _PySlp_CapiCallMethod(PyObject *o, const char *name, PyObject *args)
     return _PySlp_DoneOrError(r);
 }
 
+PyObject *
+_PySlp_CapiExceptionArgs(PyObject *klass, PyObject *args, const char *who)
+{
+    if (klass == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s needs an exception class", who);
+        return NULL;
+    }
+    if (args == NULL) {
+        return PyTuple_Pack(1, klass);
+    }
+    if (!PyTuple_Check(args)) {
+        return PyTuple_Pack(2, klass, args);
+    }
+    PyObject *head = PyTuple_Pack(1, klass);
+    PyObject *a = head ? PySequence_Concat(head, args) : NULL;
+    Py_XDECREF(head);
+    return a;
+}
+
 /* ------------------------------------------------------------------ */
 /* Creation and binding */
 
@@ -190,29 +209,8 @@ int
 PyTasklet_RaiseException(PyTaskletObject *task, PyObject *klass,
                          PyObject *args)
 {
-    if (klass == NULL) {
-        PyErr_SetString(PyExc_TypeError,
-                        "PyTasklet_RaiseException needs an exception class");
-        return -1;
-    }
-    PyObject *a;
-    if (args == NULL) {
-        a = PyTuple_Pack(1, klass);
-    }
-    else if (PyTuple_Check(args)) {
-        Py_ssize_t n = PyTuple_GET_SIZE(args);
-        a = PyTuple_New(n + 1);
-        if (a != NULL) {
-            PyTuple_SET_ITEM(a, 0, Py_NewRef(klass));
-            for (Py_ssize_t i = 0; i < n; i++) {
-                PyTuple_SET_ITEM(a, i + 1,
-                                 Py_NewRef(PyTuple_GET_ITEM(args, i)));
-            }
-        }
-    }
-    else {
-        a = PyTuple_Pack(2, klass, args);
-    }
+    PyObject *a = _PySlp_CapiExceptionArgs(klass, args,
+                                           "PyTasklet_RaiseException");
     if (a == NULL) {
         return -1;
     }

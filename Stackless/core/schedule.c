@@ -244,6 +244,13 @@ run_resumed(PySlp_ThreadState *ts, PyTaskletObject *cur, PyObject *r)
 PyObject *
 _PySlp_RunWatchdog(long timeout, int flags, double budget)
 {
+    /* Checked here for run() and the C API alike. */
+    if (!(budget >= 0) || budget > 1e9) {
+        PyErr_SetString(PyExc_ValueError,
+                        "budget must be a number of seconds, "
+                        "0 <= budget <= 1e9");
+        return NULL;
+    }
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
         return NULL;

@@ -197,12 +197,6 @@ slp_run(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         if (budget == -1 && PyErr_Occurred()) {
             return NULL;
         }
-        if (!(budget >= 0) || budget > 1e9) {
-            PyErr_SetString(PyExc_ValueError,
-                            "budget must be a number of seconds, "
-                            "0 <= budget <= 1e9");
-            return NULL;
-        }
     }
     int flags = (values[1] ? PySlp_PREEMPT_THREADBLOCK : 0)
                 | (values[2] ? PySlp_PREEMPT_SOFT : 0)
