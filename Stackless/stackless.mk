@@ -22,6 +22,7 @@ STACKLESS_OBJS = \
 		Stackless/core/ring.o \
 		Stackless/core/savedstate.o \
 		Stackless/core/schedule.o \
+		Stackless/core/select.o \
 		Stackless/core/settings.o \
 		Stackless/core/softswitch.o \
 		Stackless/core/tasklet.o \

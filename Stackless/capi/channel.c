@@ -94,7 +94,8 @@ PyChannel_SendThrow(PyChannelObject *self, PyObject *exc, PyObject *val,
 PyObject *
 PyChannel_GetQueue(PyChannelObject *self)
 {
-    return Py_NewRef(self->head ? (PyObject *)self->head : Py_None);
+    return Py_NewRef(self->head ? (PyObject *)_PySlp_QueueOwner(self->head)
+                                : Py_None);
 }
 
 void

@@ -6,8 +6,8 @@
 
 #include "slp_core.h"
 
-static void
-queue_append(PyChannelObject *ch, PyTaskletObject *t, int dir)
+void
+_PySlp_ChannelAppend(PyChannelObject *ch, PyTaskletObject *t, int dir)
 {
     assert(t->next == NULL && t->prev == NULL && !t->in_ring);
     Py_INCREF(t);
@@ -51,6 +51,23 @@ _PySlp_ChannelRemove(PyChannelObject *ch, PyTaskletObject *t)
     Py_DECREF(own);
 }
 
+/* Whatever `t` waits on forgets it: its channel, or every channel of its
+   select.  Returns what held it (a new reference), to drop once
+   finalisers may run; NULL if it was not blocked. */
+PyObject *
+_PySlp_Unblock(PyTaskletObject *t)
+{
+    if (t->blocked == PySlp_BLOCKED_SELECT) {
+        return _PySlp_SelectCancelled(t);
+    }
+    if (!t->blocked) {
+        return NULL;
+    }
+    PyChannelObject *ch = (PyChannelObject *)Py_NewRef(t->channel);
+    _PySlp_ChannelRemove(ch, t);
+    return (PyObject *)ch;
+}
+
 /* A channel being unpickled lists its blocked tasklets, which may still be
    blank (their state comes later) or already rebuilt, paused.  Only a
    tasklet that is nowhere else may join its queue. */
@@ -71,7 +88,7 @@ _PySlp_ChannelRestoreBlocked(PyChannelObject *ch, PyTaskletObject *t,
            waits for nothing (D39). */
         return 0;
     }
-    queue_append(ch, t, dir);
+    _PySlp_ChannelAppend(ch, t, dir);
     return 0;
 }
 
@@ -86,43 +103,70 @@ _PySlp_ChannelClear(PyChannelObject *ch)
     }
 }
 
-/* The partner `p` at the head of the queue belongs to another thread
+/* (index, got) for a caller in select(); steals `got`. */
+static PyObject *
+with_index(Py_ssize_t index, PyObject *got)
+{
+    PyObject *i = PyLong_FromSsize_t(index);
+    PyObject *r = i != NULL ? PyTuple_New(2) : NULL;
+    if (r == NULL) {
+        Py_XDECREF(i);
+        Py_DECREF(got);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(r, 0, i);
+    PyTuple_SET_ITEM(r, 1, got);
+    return r;
+}
+
+/* The transfer with partner `p`, at the head: `p` leaves the queue with
+   the value it is given, or `w`, the select that `p` is an entry of,
+   ends with `wres` (stolen).  Returns what `p` held, to drop later. */
+static PyObject *
+settle(PyChannelObject *ch, PyTaskletObject *p, PyTaskletObject *w,
+       int dir, PyObject *value, PyObject *wres)
+{
+    if (p->select_entry) {
+        return _PySlp_SelectDone(w, wres);
+    }
+    _PySlp_ChannelRemove(ch, p);
+    PyObject *old = p->tempval;
+    p->tempval = Py_NewRef(dir > 0 ? value : Py_None);
+    return old;
+}
+
+/* The partner `w` (waiting at the head as `p`) belongs to another thread
    (docs/reference.md, "Channels between threads"): it takes or gives the
    value and becomes runnable in its own thread, which wakes if it sleeps;
    the caller goes on, whatever the channel prefers.  A partner whose
    thread has ended cannot run: the value is not handed to it. */
 static PyObject *
-transfer_to_thread(PyChannelObject *ch, PyTaskletObject *p, int dir,
-                   PyObject *value)
+transfer_to_thread(PyChannelObject *ch, PyTaskletObject *p,
+                   PyTaskletObject *w, int dir, PyObject *value,
+                   PyObject *got, PyObject *wres)
 {
-    if (!_PySlp_HasThread(p)) {
+    if (!_PySlp_HasThread(w)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "the tasklet waiting on the channel has no thread "
                         "(its thread ended): kill() it or revive it with "
                         "bind_thread()");
+        Py_DECREF(got);
+        Py_XDECREF(wres);
         return NULL;
     }
     Py_INCREF(ch);
     Py_INCREF(p);
-    _PySlp_ChannelRemove(ch, p);
-    PyObject *got, *old = NULL;
-    if (dir > 0) {
-        old = p->tempval;
-        p->tempval = Py_NewRef(value);
-        got = Py_NewRef(Py_None);
-    }
-    else {
-        got = p->tempval ? p->tempval : Py_NewRef(Py_None);
-        p->tempval = Py_NewRef(Py_None);
-    }
-    if (!p->in_ring) {
-        _PySlp_RingAppend(p->ts, p);
+    Py_INCREF(w);
+    PyObject *old = settle(ch, p, w, dir, value, wres);
+    if (!w->in_ring) {
+        _PySlp_RingAppend(w->ts, w);
     }
     if (PyBomb_CheckExact(got)) {
         _PySlp_RaiseBomb(got);
         Py_SETREF(got, NULL);
     }
     Py_XDECREF(old);
+    Py_DECREF(w);
     Py_DECREF(p);
     Py_DECREF(ch);
     return got;
@@ -131,9 +175,12 @@ transfer_to_thread(PyChannelObject *ch, PyTaskletObject *p, int dir,
 /* send (dir 1, `value` may be a bomb) and receive (dir -1).  With a
    partner waiting the transfer happens now, and the channel's preference
    says who runs on (user guide, "Who runs after a transfer"); else the
-   caller blocks and the next runnable tasklet runs. */
-PyObject *
-_PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
+   caller blocks and the next runnable tasklet runs.  `index` >= 0: the
+   operation of that index in a select(), which has checked that a
+   partner waits; the result is (index, value). */
+static PyObject *
+channel_action(PyChannelObject *ch, int dir, PyObject *value,
+               Py_ssize_t index)
 {
     PySlp_ThreadState *ts = _PySlp_GetThreadState();
     if (ts == NULL) {
@@ -158,42 +205,55 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
 
     if (!willblock) {
         PyTaskletObject *p = ch->head;
-        if (p->ts != ts) {
-            return transfer_to_thread(ch, p, dir, value);
+        /* Who wakes: p, or the owner of the select entry p. */
+        PyTaskletObject *w = _PySlp_QueueOwner(p);
+        /* What needs memory is made before anything changes (D32). */
+        PyObject *got = Py_NewRef(dir > 0 || p->tempval == NULL
+                                  ? Py_None : p->tempval);
+        PyObject *wres = NULL;
+        if (p->select_entry) {
+            wres = _PySlp_SelectResult(p, dir > 0 ? value : Py_None);
+            if (wres == NULL) {
+                Py_DECREF(got);
+                return NULL;
+            }
+        }
+        if (index >= 0 && !PyBomb_CheckExact(got)) {
+            got = with_index(index, got);
+            if (got == NULL) {
+                Py_XDECREF(wres);
+                return NULL;
+            }
+        }
+        if (w->ts != ts) {
+            return transfer_to_thread(ch, p, w, dir, value, got, wres);
         }
         int preferred = dir > 0 ? ch->preference < 0 : ch->preference > 0;
         /* Who runs on, if not the caller. */
         PyTaskletObject *next = NULL;
         if (ch->schedule_all) {
-            next = cur->next == cur ? p : cur->next;
+            next = cur->next == cur ? w : cur->next;
         }
         else if (preferred) {
-            next = p;
+            next = w;
         }
         int how = next != NULL ? _PySlp_PrepareSwitch(ts, next) : 0;
         if (how < 0) {
+            Py_DECREF(got);
+            Py_XDECREF(wres);
             return NULL;
         }
         /* Replaced values and the references held here go after the
            switch: finalisers may run code. */
         Py_INCREF(ch);
         Py_INCREF(p);
-        _PySlp_ChannelRemove(ch, p);
-        PyObject *got, *old = NULL;
-        if (dir > 0) {
-            old = p->tempval;
-            p->tempval = Py_NewRef(value);
-            got = Py_NewRef(Py_None);
-        }
-        else {
-            got = p->tempval ? p->tempval : Py_NewRef(Py_None);
-            p->tempval = Py_NewRef(Py_None);
-        }
+        Py_INCREF(w);
+        PyObject *old = settle(ch, p, w, dir, value, wres);
         if (preferred && !ch->schedule_all) {
-            _PySlp_RingInsertAfter(ts, cur, p);
+            _PySlp_RingInsertAfter(ts, cur, w);
         }
         else {
-            _PySlp_RingAppend(ts, p);
+            _PySlp_RingAppend(ts, w);
         }
         PyObject *r;
         if (next == NULL) {
@@ -208,19 +268,27 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
         else {
             PyObject *mine = cur->tempval;
             cur->tempval = got;
-            if (cur->pending_irq && next == p) {
+            if (cur->pending_irq && next == w) {
                 /* A preferred switch is not a soft interrupt's moment:
                    the partner carries the mark on (section 10.2). */
                 cur->pending_irq = 0;
-                p->pending_irq = 1;
+                w->pending_irq = 1;
             }
             r = _PySlp_SwitchTo(ts, next, how);
             Py_XDECREF(mine);
         }
         Py_XDECREF(old);
+        Py_DECREF(w);
         Py_DECREF(p);
         Py_DECREF(ch);
         return r;
+    }
+    if (index >= 0) {
+        /* Only a channel callback can have taken the partner away. */
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the channel callback took away the partner "
+                        "select() had chosen");
+        return NULL;
     }
 
     /* No partner: block. */
@@ -247,7 +315,7 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
         PyObject *old = cur->tempval;
         cur->tempval = Py_NewRef(dir > 0 ? value : Py_None);
         _PySlp_RingRemove(ts, cur);
-        queue_append(ch, cur, dir);
+        _PySlp_ChannelAppend(ch, cur, dir);
         PyObject *r = _PySlp_WaitThenSwitch(ts);
         Py_XDECREF(old);
         return r;
@@ -267,7 +335,7 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
         next->tempval = Py_NewRef(value);
     }
     _PySlp_RingRemove(ts, cur);
-    queue_append(ch, cur, dir);
+    _PySlp_ChannelAppend(ch, cur, dir);
     if (insert) {
         _PySlp_RingAppend(ts, next);
     }
@@ -275,4 +343,17 @@ _PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
     Py_XDECREF(old);
     Py_XDECREF(old_next);
     return r;
+}
+
+PyObject *
+_PySlp_ChannelAction(PyChannelObject *ch, int dir, PyObject *value)
+{
+    return channel_action(ch, dir, value, -1);
+}
+
+PyObject *
+_PySlp_ChannelActionAt(PyChannelObject *ch, int dir, PyObject *value,
+                       Py_ssize_t index)
+{
+    return channel_action(ch, dir, value, index);
 }

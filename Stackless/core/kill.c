@@ -32,15 +32,8 @@ throw_other_thread(PyTaskletObject *t, PyObject *exc)
     /* Suspended, or current in a thread asleep waiting for others. */
     Py_INCREF(t);
     PyObject *old = t->tempval;
-    PyObject *channel = (PyObject *)t->channel;
+    PyObject *channel = _PySlp_Unblock(t);
     t->tempval = bomb;
-    if (t->blocked) {
-        Py_INCREF(channel);
-        _PySlp_ChannelRemove(t->channel, t);
-    }
-    else {
-        channel = NULL;
-    }
     if (!t->in_ring) {
         _PySlp_RingAppend(other, t);
     }
@@ -96,15 +89,8 @@ _PySlp_ThrowThen(PyTaskletObject *t, PyObject *exc, int pending,
     /* What t held goes after the switch: finalisers may run code. */
     Py_INCREF(t);
     PyObject *old = t->tempval;
-    PyObject *channel = (PyObject *)t->channel;
+    PyObject *channel = _PySlp_Unblock(t);
     t->tempval = bomb;
-    if (t->blocked) {
-        Py_INCREF(channel);
-        _PySlp_ChannelRemove(t->channel, t);
-    }
-    else {
-        channel = NULL;
-    }
     if (!t->in_ring) {
         _PySlp_RingAppend(ts, t);
     }
@@ -130,10 +116,8 @@ _PySlp_KillThen(PyTaskletObject *t, int pending, PySlp_ResumeHook hook)
            C state cannot be dropped (its C stack refers to them). */
         if (t->blocked) {
             /* It waits for nothing any more: its queue forgets it. */
-            PyChannelObject *ch = (PyChannelObject *)Py_NewRef(t->channel);
             Py_INCREF(t);
-            _PySlp_ChannelRemove(ch, t);
-            Py_DECREF(ch);
+            Py_DECREF(_PySlp_Unblock(t));
             Py_DECREF(t);
         }
         if (t->parked) {

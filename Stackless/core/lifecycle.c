@@ -192,9 +192,7 @@ deliver(PySlp_ThreadState *ts, PyTaskletObject *w, PyObject *exc)
     if (bomb != NULL) {
         Py_XSETREF(w->tempval, bomb);
     }
-    if (w->blocked) {
-        _PySlp_ChannelRemove(w->channel, w);
-    }
+    Py_XDECREF(_PySlp_Unblock(w));
     if (!w->in_ring) {
         _PySlp_RingAppend(ts, w);
     }
@@ -258,7 +256,10 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
         }
         if (next->blocked) {
             PyErr_SetString(PyExc_RuntimeError,
-                            next->blocked > 0
+                            next->blocked == PySlp_BLOCKED_SELECT
+                            ? "the main tasklet is selecting without a "
+                              "partner available."
+                            : next->blocked > 0
                             ? "the main tasklet is sending without a "
                               "receiver available."
                             : "the main tasklet is receiving without a "

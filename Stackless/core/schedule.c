@@ -123,11 +123,7 @@ _PySlp_WaitThenSwitch(PySlp_ThreadState *ts)
         ts->head = cur;
         return _PySlp_TakeTempval(cur);
     }
-    if (cur->blocked) {
-        PyChannelObject *ch = (PyChannelObject *)Py_NewRef(cur->channel);
-        _PySlp_ChannelRemove(ch, cur);
-        Py_DECREF(ch);
-    }
+    Py_XDECREF(_PySlp_Unblock(cur));
     _PySlp_RingAppend(ts, cur);
     ts->head = cur;
     Py_XSETREF(cur->tempval, Py_NewRef(Py_None));

@@ -101,8 +101,13 @@ struct _PySlp_Tasklet {
     PyObject *func;             /* set up, not started: the call to make */
     PyObject *args;
     PyObject *kwargs;
-    PyChannelObject *channel;   /* strong while blocked */
-    int blocked;                /* 1 sending, -1 receiving, 0 */
+    union {
+        PyChannelObject *channel;   /* strong while blocked on one */
+        PyObject *select;       /* strong while selecting: a tuple of its
+                                   select entries (core/select.c) */
+    };
+    int blocked;                /* 1 sending, -1 receiving, 0, or
+                                   PySlp_BLOCKED_SELECT */
     unsigned int alive:1;       /* set up or running, not finished */
     unsigned int has_cstack:1;  /* its own C context: a hard tasklet */
     unsigned int parked:1;      /* parked by a soft switch: frames only */
@@ -118,6 +123,9 @@ struct _PySlp_Tasklet {
     unsigned int pending_irq:1; /* a pre-emption waits for it (preempt.c) */
     unsigned int parked_at_check:1; /* parked by a pre-emption, between
                                        instructions: no placeholder */
+    unsigned int select_entry:1;    /* never runs: stands in a channel
+                                       queue for its owner, `func`
+                                       (core/select.c) */
     PySlp_SavedState state;     /* valid while not current */
     _PyErr_StackItem exc_state; /* the tasklet's own base item */
     PySlp_HardState *hard;      /* NULL until its first hard switch */
@@ -138,6 +146,9 @@ _PySlp_HasFrames(PyTaskletObject *t)
 {
     return t->has_cstack || t->parked;
 }
+
+/* t->blocked of a tasklet waiting in select() on several channels. */
+#define PySlp_BLOCKED_SELECT 2
 
 struct _PySlp_Channel {
     PyObject_HEAD
@@ -230,6 +241,7 @@ struct _PySlp_ThreadState {
     long preempt_next;                  /* ... when to look closer */
     long preempt_first;                 /* ... the first time in a slice */
     PyTime_t preempt_deadline;          /* monotonic; 0: no budget */
+    uint64_t select_rand;               /* select()'s fair choice */
     int preempt_expired;                /* the budget is spent */
     int park_at_check;                  /* the frame parks for one */
     int raise_at_check;                 /* ... or raises, resumed hard */
@@ -662,6 +674,25 @@ int _PySlp_ChannelRestoreBlocked(PyChannelObject *ch, PyTaskletObject *t,
                                  int dir);
 PyObject *_PySlp_ChannelAction(PyChannelObject *ch, int dir,
                                PyObject *value);
+PyObject *_PySlp_ChannelActionAt(PyChannelObject *ch, int dir,
+                                 PyObject *value, Py_ssize_t index);
+void _PySlp_ChannelAppend(PyChannelObject *ch, PyTaskletObject *t, int dir);
+PyObject *_PySlp_Unblock(PyTaskletObject *t);
+
+/* ------------------------------------------------------------------ */
+/* core/select.c: waiting on several channels at once */
+
+/* The tasklet that `t`, at a channel's head, stands for. */
+static inline PyTaskletObject *
+_PySlp_QueueOwner(PyTaskletObject *t)
+{
+    return t->select_entry ? (PyTaskletObject *)t->func : t;
+}
+
+PyObject *_PySlp_Select(PyObject *ops, int block);
+PyObject *_PySlp_SelectResult(PyTaskletObject *entry, PyObject *got);
+PyObject *_PySlp_SelectDone(PyTaskletObject *owner, PyObject *result);
+PyObject *_PySlp_SelectCancelled(PyTaskletObject *owner);
 
 /* ------------------------------------------------------------------ */
 /* core/codecheck.c: what bytecode guarantees at each instruction (D38) */

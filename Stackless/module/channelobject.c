@@ -254,7 +254,8 @@ get_balance(PyChannelObject *ch, void *c)
 static PyObject *
 get_queue(PyChannelObject *ch, void *c)
 {
-    return Py_NewRef(ch->head ? (PyObject *)ch->head : Py_None);
+    return Py_NewRef(ch->head ? (PyObject *)_PySlp_QueueOwner(ch->head)
+                              : Py_None);
 }
 
 static PyObject *

@@ -532,6 +532,12 @@ _PySlp_TaskletReduce(PyTaskletObject *t)
                         "current.");
         return NULL;
     }
+    if (t->blocked == PySlp_BLOCKED_SELECT) {
+        /* Its wait on several channels has no pickled form (D45). */
+        PyErr_SetString(PyExc_TypeError,
+                        "cannot pickle a tasklet waiting in select()");
+        return NULL;
+    }
     PySlp_Settings *settings = _PySlp_GetSettings();
     if (settings == NULL) {
         return NULL;
@@ -736,7 +742,7 @@ _PySlp_TaskletSetState(PyTaskletObject *t, PyObject *state)
            when it runs, and can be killed (D39).  A channel restored
            first may have queued it: it waits for nothing now. */
         if (t->blocked && t->channel != NULL) {
-            _PySlp_ChannelRemove(t->channel, t);
+            Py_DECREF(_PySlp_Unblock(t));
         }
         PyObject *args = PyTuple_Pack(1, bad);
         Py_DECREF(bad);
@@ -809,6 +815,13 @@ _PySlp_ChannelReduce(PyChannelObject *ch)
         return NULL;
     }
     for (PyTaskletObject *t = ch->head; t != NULL; t = t->next) {
+        if (t->select_entry) {
+            PyErr_SetString(PyExc_TypeError,
+                            "cannot pickle a channel that a tasklet waits "
+                            "on in select()");
+            Py_DECREF(list);
+            return NULL;
+        }
         if (PyList_Append(list, (PyObject *)t) < 0) {
             Py_DECREF(list);
             return NULL;

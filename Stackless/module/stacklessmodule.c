@@ -144,6 +144,59 @@ slp_schedule_remove(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                          (void *)slp_schedule_remove);
 }
 
+/* PEP 562: `stackless.aio`, the asyncio bridge, is written in Python
+   (Lib/_stackless_aio.py) and imported on first use, so that importing
+   stackless does not import asyncio. */
+static PyObject *
+slp_module_getattr(PyObject *m, PyObject *name)
+{
+    if (PyUnicode_Check(name) && PyUnicode_EqualToUTF8(name, "aio")) {
+        PyObject *aio = PyImport_ImportModule("_stackless_aio");
+        if (aio != NULL && PyObject_SetAttr(m, name, aio) < 0) {
+            Py_CLEAR(aio);
+        }
+        return aio;
+    }
+    PyErr_Format(PyExc_AttributeError,
+                 "module 'stackless' has no attribute %R", name);
+    return NULL;
+}
+
+/* select(ops, block=True): parsed by hand, as it may switch softly. */
+static PyObject *
+slp_select(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    static const char * const keywords[] = {"ops", "block", NULL};
+    static _PyArg_Parser parser = {.keywords = keywords, .fname = "select"};
+    PyObject *argsbuf[2] = {NULL, NULL};
+    PyObject *const *a = _PyArg_UnpackKeywords(args, nargs, NULL, kwnames,
+                                               &parser, 1, 2, 0, argsbuf);
+    if (a == NULL) {
+        return NULL;
+    }
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    int block = 1;
+    if (nargs + nkw > 1 && (block = PyObject_IsTrue(a[1])) < 0) {
+        return NULL;
+    }
+    _PySlp_NoteCall(args, nargs, nkw, (void *)slp_select);
+    return _PySlp_ForgetCallArgs(_PySlp_Select(a[0], block));
+}
+
+PyDoc_STRVAR(slp_select__doc__,
+"select($module, /, ops, block=True)\n"
+"--\n"
+"\n"
+"Make exactly one of several channel operations.\n"
+"\n"
+"Each item of ops is a channel, to receive from it, or a tuple\n"
+"(channel, value), to send value over it.  Returns (index, value): the\n"
+"index in ops of the operation made, and the value received (None for a\n"
+"send).  If several can happen now, one is chosen at random.  If none\n"
+"can, the caller blocks until a partner arrives on any of the channels;\n"
+"with block false it returns None instead.");
+
 PyDoc_STRVAR(slp_schedule_remove__doc__,
 "schedule_remove($module, /, retval=None)\n"
 "--\n"
@@ -845,6 +898,8 @@ static PyMethodDef stackless_methods[] = {
     {"schedule", FN(slp_schedule), FASTCALL_KW, slp_schedule__doc__},
     {"schedule_remove", FN(slp_schedule_remove), FASTCALL_KW,
      slp_schedule_remove__doc__},
+    {"select", FN(slp_select), FASTCALL_KW, slp_select__doc__},
+    {"__getattr__", slp_module_getattr, METH_O, NULL},
     {"run", FN(slp_run), FASTCALL_KW, slp_run__doc__},
     STACKLESS_GET_THREAD_INFO_METHODDEF
     STACKLESS_SWITCH_TRAP_METHODDEF
@@ -900,11 +955,12 @@ stackless_exec(PyObject *m)
         return -1;
     }
     PyObject *all = Py_BuildValue(
-        "[sssssssssssssssssssssss]", "atomic", "channel",
+        "[ssssssssssssssssssssssss]", "atomic", "channel",
         "enable_softswitch", "get_channel_callback", "get_schedule_callback",
         "get_thread_info", "getcurrent", "getcurrentid", "getdebug",
         "getmain", "getruncount", "getthreads", "getuncollectables",
         "pickle_with_tracing_state", "run", "schedule", "schedule_remove",
+        "select",
         "set_channel_callback", "set_error_handler", "set_schedule_callback",
         "switch_trap", "tasklet", "stackless");
     if (all == NULL) {

@@ -698,7 +698,8 @@ get_thread_id(PyTaskletObject *t, void *c)
 static PyObject *
 neighbour(PyTaskletObject *n)
 {
-    return Py_NewRef(n ? (PyObject *)n : Py_None);
+    /* A select entry shows as the tasklet it stands for. */
+    return Py_NewRef(n ? (PyObject *)_PySlp_QueueOwner(n) : Py_None);
 }
 
 static PyObject *
@@ -760,6 +761,9 @@ get_recursion_depth(PyTaskletObject *t, void *c)
 static PyObject *
 get_channel(PyTaskletObject *t, void *c)
 {
+    if (t->blocked == PySlp_BLOCKED_SELECT) {
+        Py_RETURN_NONE;         /* several channels */
+    }
     return Py_NewRef(t->channel ? (PyObject *)t->channel : Py_None);
 }
 
