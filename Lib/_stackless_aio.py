@@ -152,7 +152,14 @@ def wait(aw, timeout=None):
     a copy of the tasklet's context.  With a `timeout` (seconds) the
     awaitable is cancelled when it runs out, and TimeoutError raised.
     """
-    loop, b, cur = _loop_for_tasklet("wait")
+    try:
+        loop, b, cur = _loop_for_tasklet("wait")
+    except RuntimeError:
+        # It cannot run: a coroutine handed over is closed, not left to
+        # warn that it was never awaited.
+        if asyncio.iscoroutine(aw):
+            aw.close()
+        raise
     if asyncio.isfuture(aw):
         fut = aw
         owned = False

@@ -284,10 +284,13 @@ channel_action(PyChannelObject *ch, int dir, PyObject *value,
         return r;
     }
     if (index >= 0) {
-        /* Only a channel callback can have taken the partner away. */
-        PyErr_SetString(PyExc_RuntimeError,
-                        "the channel callback took away the partner "
-                        "select() had chosen");
+        /* select() chose a closed channel, or a channel callback took
+           the partner away. */
+        PyErr_SetString(ch->closing ? PyExc_ValueError : PyExc_RuntimeError,
+                        ch->closing
+                        ? "Send/receive operation on a closed channel"
+                        : "the channel callback took away the partner "
+                          "select() had chosen");
         return NULL;
     }
 

@@ -27,7 +27,7 @@ EXPECTED_ALL = {
     'get_schedule_callback', 'get_thread_info', 'getcurrent', 'getcurrentid',
     'getdebug', 'getmain', 'getruncount', 'getthreads', 'getuncollectables',
     'pickle_with_tracing_state', 'run', 'schedule', 'schedule_remove',
-    'set_channel_callback', 'set_error_handler', 'set_schedule_callback',
+    'select', 'set_channel_callback', 'set_error_handler', 'set_schedule_callback',
     'switch_trap', 'tasklet', 'stackless'}
 
 

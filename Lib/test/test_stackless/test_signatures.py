@@ -22,6 +22,7 @@ EXPECTED = {
     'getcurrentid': '()',
     'schedule': '(retval=None)',
     'schedule_remove': '(retval=None)',
+    'select': '(ops, block=True)',
     'run': '(timeout=0, threadblock=False, soft=False, '
            'ignore_nesting=False, totaltimeout=False, *, budget=None)',
     'get_thread_info': '(thread_id=-1, flags=0, /)',

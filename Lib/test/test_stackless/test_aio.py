@@ -1,0 +1,402 @@
+"""stackless.aio: tasklets on an asyncio event loop (user guide, "Tasklets
+and asyncio")."""
+
+import asyncio
+import contextvars
+import unittest
+
+import stackless
+from stackless import aio
+
+from test.test_stackless.support import SOFTSWITCH, StacklessTestCase
+
+
+class TaskletSide(StacklessTestCase):
+    """A tasklet in blocking style waits on awaitables."""
+
+    def test_wait_coroutine_and_future(self):
+        log = []
+
+        def worker(name, delay):
+            log.append((name, 'start'))
+            r = aio.wait(asyncio.sleep(delay, result=name))
+            log.append((name, r))
+
+        async def main():
+            fut = asyncio.get_running_loop().create_future()
+            aio.start(worker, 'slow', 0.05)
+            aio.start(worker, 'fast', 0.0)
+            t = aio.start(lambda: log.append(('fut', aio.wait(fut))))
+            await asyncio.sleep(0.01)
+            log.append('loop went on')
+            self.assertTrue(t.alive)
+            fut.set_result(7)
+            await asyncio.sleep(0.1)
+        aio.run(main())
+        self.assertEqual(log[:2], [('slow', 'start'), ('fast', 'start')])
+        self.assertLess(log.index(('fast', 'fast')), log.index('loop went on'))
+        self.assertLess(log.index('loop went on'), log.index(('fut', 7)))
+        self.assertLess(log.index(('fut', 7)), log.index(('slow', 'slow')))
+
+    def test_wait_other_awaitable(self):
+        class Awaitable:
+            def __await__(self):
+                yield from asyncio.sleep(0).__await__()
+                return 'awaited'
+
+        async def main():
+            return await aio.call(aio.wait, Awaitable())
+        self.assertEqual(aio.run(main()), 'awaited')
+
+    def test_done_without_waiting(self):
+        # A coroutine that need not wait completes in the call itself.
+        async def ready():
+            return 'now'
+
+        def worker():
+            return aio.wait(ready()), stackless.getruncount()
+
+        async def main():
+            return await aio.call(worker)
+        self.assertEqual(aio.run(main())[0], 'now')
+
+    def test_exception(self):
+        async def boom():
+            await asyncio.sleep(0)
+            raise KeyError('k')
+
+        def worker():
+            try:
+                aio.wait(boom())
+            except KeyError as e:
+                return 'caught', e.args
+
+        async def main():
+            return await aio.call(worker)
+        self.assertEqual(aio.run(main()), ('caught', ('k',)))
+
+    def test_timeout(self):
+        log = []
+
+        async def slow():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                log.append('coroutine cancelled')
+                raise
+
+        def worker():
+            try:
+                aio.wait(slow(), timeout=0.01)
+            except TimeoutError:
+                log.append('timeout')
+
+        async def main():
+            await aio.call(worker)
+        aio.run(main())
+        self.assertEqual(log, ['coroutine cancelled', 'timeout'])
+
+    def test_asyncio_timeout_inside_coroutine(self):
+        async def limited():
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(10)
+
+        def worker():
+            with self.assertRaises(TimeoutError):
+                aio.wait(limited())
+            return 'ok'
+
+        async def main():
+            return await aio.call(worker)
+        self.assertEqual(aio.run(main()), 'ok')
+
+    def test_cancelled_by_asyncio(self):
+        holder = []
+
+        def worker():
+            task = asyncio.ensure_future(asyncio.sleep(10))
+            holder.append(task)
+            try:
+                aio.wait(task)
+            except asyncio.CancelledError:
+                return 'cancelled'
+
+        async def main():
+            fut = aio.call(worker)
+            await asyncio.sleep(0.01)
+            holder[0].cancel()
+            return await fut
+        self.assertEqual(aio.run(main()), 'cancelled')
+
+    def test_kill_while_waiting_cancels(self):
+        log = []
+
+        async def slow():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                log.append('coroutine cancelled')
+                raise
+
+        def worker():
+            try:
+                aio.wait(slow())
+            except TaskletExit:
+                log.append('killed')
+                raise
+
+        async def main():
+            t = aio.start(worker)
+            await asyncio.sleep(0.01)
+            self.assertTrue(t.blocked or not t.scheduled)
+            t.kill()
+            await asyncio.sleep(0.01)
+            self.assertFalse(t.alive)
+        aio.run(main())
+        self.assertEqual(log, ['killed', 'coroutine cancelled'])
+
+    def test_contextvars(self):
+        var = contextvars.ContextVar('var', default='unset')
+        seen = []
+
+        async def look():
+            seen.append(var.get())
+            var.set('changed in the coroutine')
+
+        def worker(v):
+            var.set(v)
+            aio.wait(look())
+            aio.sleep(0)
+            seen.append(var.get())
+
+        async def main():
+            aio.start(worker, 'a')
+            aio.start(worker, 'b')
+            await asyncio.sleep(0.02)
+            seen.append(var.get())
+        aio.run(main())
+        self.assertEqual(sorted(seen), ['a', 'a', 'b', 'b', 'unset'])
+
+    def test_sleep(self):
+        order = []
+
+        def worker(name, d):
+            aio.sleep(d)
+            order.append(name)
+
+        async def main():
+            aio.start(worker, 'b', 0.03)
+            aio.start(worker, 'a', 0.0)
+            await asyncio.sleep(0.06)
+        aio.run(main())
+        self.assertEqual(order, ['a', 'b'])
+
+    def test_select_timeout(self):
+        a, b = stackless.channel(), stackless.channel()
+
+        def worker():
+            first = aio.select([a, b], timeout=0.01)
+            second = aio.select([a, b], timeout=5)
+            third = aio.select([a, b], timeout=0)
+            return first, second, third
+
+        async def main():
+            fut = aio.call(worker)
+            await asyncio.sleep(0.05)
+            await aio.send(b, 'late')
+            return await fut
+        self.assertEqual(aio.run(main()), (None, (1, 'late'), None))
+        self.assertEqual((a.balance, b.balance), (0, 0))
+
+    @unittest.skipUnless(SOFTSWITCH, 'soft switching is off')
+    def test_waiting_tasklet_is_soft(self):
+        async def main():
+            t = aio.start(aio.sleep, 0.02)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            self.assertTrue(t.alive)
+            self.assertTrue(t.restorable)
+            self.assertEqual(t.nesting_level, 0)
+            await asyncio.sleep(0.05)
+            self.assertFalse(t.alive)
+        aio.run(main())
+
+
+class Misuse(StacklessTestCase):
+
+    def test_no_loop(self):
+        with self.assertRaisesRegex(RuntimeError, 'needs a running asyncio'):
+            aio.wait(asyncio.sleep(0))
+        with self.assertRaisesRegex(RuntimeError, 'needs a running asyncio'):
+            aio.start(print)
+
+    def test_wait_in_loop_tasklet(self):
+        async def main():
+            coro = asyncio.sleep(0)
+            try:
+                aio.wait(coro)
+            finally:
+                coro.close()
+        with self.assertRaisesRegex(RuntimeError, 'would block the tasklet '
+                                                  'that runs the event loop'):
+            aio.run(main())
+
+    def test_loop_closed_while_waiting(self):
+        log = []
+
+        def worker():
+            try:
+                aio.wait(never)
+            except aio.LoopClosedError as e:
+                log.append(str(e))
+
+        loop = aio.new_event_loop()
+        never = loop.create_future()
+
+        async def main():
+            aio.start(worker)
+            await asyncio.sleep(0.01)
+        loop.run_until_complete(main())
+        loop.close()
+        self.assertEqual(len(log), 1)
+        self.assertIn('event loop was closed', log[0])
+
+    def test_loop_closed_error_not_handled(self):
+        loop = aio.new_event_loop()
+        never = loop.create_future()
+
+        async def main():
+            aio.start(aio.wait, never)
+            await asyncio.sleep(0.01)
+        loop.run_until_complete(main())
+        with self.assertRaises(aio.LoopClosedError):
+            loop.close()
+        self.assertTrue(loop.is_closed())
+
+    def test_unhandled_tasklet_exception_reported(self):
+        errors = []
+
+        def bad():
+            aio.sleep(0)
+            raise ValueError('in a tasklet')
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(lambda l, ctx: errors.append(ctx))
+            aio.start(bad)
+            await asyncio.sleep(0.02)
+            return 'loop went on'
+        self.assertEqual(aio.run(main()), 'loop went on')
+        self.assertEqual(len(errors), 1)
+        self.assertIsInstance(errors[0]['exception'], ValueError)
+
+    def test_keyboard_interrupt_propagates(self):
+        def bad():
+            aio.sleep(0)
+            raise KeyboardInterrupt
+
+        async def main():
+            aio.start(bad)
+            await asyncio.sleep(1)
+        with self.assertRaises(KeyboardInterrupt):
+            aio.run(main())
+
+
+class AsyncioSide(StacklessTestCase):
+    """asyncio code talks to tasklets over channels."""
+
+    def test_send_receive(self):
+        ch, back = stackless.channel(), stackless.channel()
+
+        def echo():
+            while True:
+                v = ch.receive()
+                if v is None:
+                    return
+                back.send(v * 2)
+
+        async def main():
+            aio.start(echo)
+            out = []
+            for i in range(5):
+                await aio.send(ch, i)
+                out.append(await aio.receive(back))
+            await aio.send(ch, None)
+            return out
+        self.assertEqual(aio.run(main()), [0, 2, 4, 6, 8])
+        self.assertEqual((ch.balance, back.balance), (0, 0))
+
+    def test_receive_ready_sender(self):
+        ch = stackless.channel()
+
+        async def main():
+            aio.start(ch.send, 'waiting sender')
+            await asyncio.sleep(0.01)
+            self.assertEqual(ch.balance, 1)
+            return await aio.receive(ch)
+        self.assertEqual(aio.run(main()), 'waiting sender')
+
+    def test_cancel_receive(self):
+        ch = stackless.channel()
+
+        async def main():
+            with self.assertRaises(TimeoutError):
+                async with asyncio.timeout(0.01):
+                    await aio.receive(ch)
+            await asyncio.sleep(0)
+            return ch.balance
+        self.assertEqual(aio.run(main()), 0)
+
+    def test_call(self):
+        def work(x, *, y):
+            aio.sleep(0)
+            return x + y
+
+        def fails():
+            raise LookupError('no')
+
+        async def main():
+            r = await aio.call(work, 1, y=2)
+            with self.assertRaises(LookupError):
+                await aio.call(fails)
+            return r
+        self.assertEqual(aio.run(main()), 3)
+
+    def test_call_cancelled_kills(self):
+        log = []
+
+        def work():
+            try:
+                aio.sleep(10)
+            except TaskletExit:
+                log.append('killed')
+                raise
+
+        async def main():
+            fut = aio.call(work)
+            await asyncio.sleep(0.01)
+            fut.cancel()
+            await asyncio.sleep(0.01)
+        aio.run(main())
+        self.assertEqual(log, ['killed'])
+
+    def test_plain_tasklet_from_coroutine_runs(self):
+        # On aio's loop a tasklet made runnable by asyncio code runs at
+        # the loop's next turn, without aio.start().
+        log = []
+
+        async def main():
+            stackless.tasklet(log.append)('ran')
+            await asyncio.sleep(0.01)
+        aio.run(main())
+        self.assertEqual(log, ['ran'])
+
+    def test_plain_asyncio_loop(self):
+        # Any asyncio loop works through aio.start() / aio.call().
+        async def main():
+            return await aio.call(aio.wait, asyncio.sleep(0, 'plain'))
+        self.assertEqual(asyncio.run(main()), 'plain')
+
+
+if __name__ == '__main__':
+    unittest.main()
