@@ -15,7 +15,10 @@ callback puts it back and wakes the pump.  Nothing polls.
 """
 
 import asyncio
+import contextvars
+import socket
 import stackless
+import threading
 import weakref
 
 __all__ = ["run", "new_event_loop", "EventLoop", "wait", "sleep", "select",
@@ -28,22 +31,40 @@ class LoopClosedError(RuntimeError):
 
 # One bridge per loop that tasklets have used.
 _bridges = weakref.WeakKeyDictionary()
+_kept_open = []
 
 
 class _Bridge:
-    __slots__ = ("loop", "home", "kicked", "waiting", "_close",
-                 "__weakref__")
+    __slots__ = ("loop", "home", "kicked", "waiting", "_close", "_rsock",
+                 "_wsock", "_old_fd", "_thread", "__weakref__")
 
     def __init__(self, loop):
         self.loop = loop
         self.home = None        # the tasklet the loop runs in
         self.kicked = False     # a pump is scheduled
         self.waiting = {}       # tasklet -> how to cancel its wait
+        # Another thread that makes a tasklet of ours runnable (a channel
+        # transfer, a throw) writes a byte here: the loop wakes from its
+        # selector and pumps.  Made in the loop's thread, as all bridges.
+        self._thread = threading.get_ident()
+        self._rsock, self._wsock = socket.socketpair()
+        self._rsock.setblocking(False)
+        self._wsock.setblocking(False)
+        loop.add_reader(self._rsock.fileno(), self._woken)
+        self._old_fd = stackless._set_wakeup_fd(self._wsock.fileno())
         # Tasklets still waiting when the loop closes hear of it: close()
         # is looked up on the instance first, so wrapping it there works
         # for every loop written in Python.
         self._close = loop.close
         loop.close = self.close
+
+    def _woken(self):
+        try:
+            while self._rsock.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+        self.kick()
 
     def kick(self):
         if not self.kicked:
@@ -75,7 +96,13 @@ class _Bridge:
             while self.waiting:
                 t, cancel = self.waiting.popitem()
                 cancel()
-                if t.alive and not t.scheduled:
+                if t.alive and cancel is _across:
+                    # Waiting from another thread (wait(loop=...)), on a
+                    # channel: it hears of it in its own thread.
+                    t.throw(LoopClosedError(
+                        "the asyncio event loop was closed while this "
+                        "tasklet waited on it"), pending=True)
+                elif t.alive and not t.scheduled:
                     exc = LoopClosedError(
                         "the asyncio event loop was closed while this "
                         "tasklet waited on it")
@@ -92,6 +119,19 @@ class _Bridge:
         finally:
             _bridges.pop(self.loop, None)
             del self.loop.close
+            if not self.loop.is_closed():
+                self.loop.remove_reader(self._rsock.fileno())
+            self._rsock.close()
+            if threading.get_ident() == self._thread:
+                stackless._set_wakeup_fd(self._old_fd)
+                self._wsock.close()
+            elif any(t.ident == self._thread for t in threading.enumerate()):
+                # Closed from another thread while the loop's thread
+                # lives on: its scheduler still writes to the fd, which
+                # must not be reused for another file.  Kept open.
+                _kept_open.append(self._wsock)
+            else:
+                self._wsock.close()
             self._close()
 
 
@@ -144,14 +184,17 @@ def _block(b, cur, fut, cancel):
                            "waited in aio.wait()")
 
 
-def wait(aw, timeout=None):
+def wait(aw, timeout=None, *, loop=None):
     """Block the current tasklet until awaitable `aw` is done.
 
     Returns its result or raises its exception; the loop and the other
     tasklets go on meanwhile.  A coroutine runs as an asyncio task, in
     a copy of the tasklet's context.  With a `timeout` (seconds) the
     awaitable is cancelled when it runs out, and TimeoutError raised.
+    `loop`: a loop running in another thread, to run `aw` there.
     """
+    if loop is not None and not _runs_here(loop):
+        return _wait_across(aw, loop, timeout)
     try:
         loop, b, cur = _loop_for_tasklet("wait")
     except RuntimeError:
@@ -192,11 +235,105 @@ def wait(aw, timeout=None):
     return fut.result()
 
 
+def _runs_here(loop):
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def _wait_across(aw, loop, timeout):
+    """wait() on a loop of another thread.
+
+    The awaitable runs there as a task; its outcome comes back over a
+    channel, sent by a tasklet of the loop's thread, so the loop never
+    blocks: if the waiter gave up first, it closed the channel, and the
+    send fails at once instead of waiting (D46).
+    """
+    if loop.is_closed():
+        if asyncio.iscoroutine(aw):
+            aw.close()
+        raise RuntimeError("aio.wait(): the event loop is closed")
+    ch = stackless.channel()
+    ctx = contextvars.copy_context()
+    cur = stackless.getcurrent()
+    state = {}
+
+    def deliver(task):                  # in the loop's thread
+        if task.cancelled():
+            outcome = (False, TimeoutError(
+                f"aio.wait() timed out after {timeout} s")
+                if state.get("expired") else asyncio.CancelledError())
+        elif task.exception() is not None:
+            outcome = (False, task.exception())
+        else:
+            outcome = (True, task.result())
+
+        def sender():
+            try:
+                ch.send(outcome)
+            except ValueError:
+                pass                    # closed: the waiter is gone
+        stackless.tasklet(sender)()
+        b = _bridge(loop)
+        b.waiting.pop(cur, None)
+        b.kick()
+
+    def expire():
+        state["expired"] = True
+        state["task"].cancel()
+
+    def begin():                        # in the loop's thread
+        if ch.closing:
+            if asyncio.iscoroutine(aw):
+                aw.close()
+            return
+        if asyncio.isfuture(aw):
+            task = aw
+        else:
+            coro = aw if asyncio.iscoroutine(aw) else _await(aw)
+            task = loop.create_task(coro, context=ctx)
+        state["task"] = task
+        if timeout is not None:
+            handle = loop.call_later(timeout, expire)
+            task.add_done_callback(lambda _: handle.cancel())
+        _bridge(loop).waiting[cur] = _across
+        task.add_done_callback(deliver)
+
+    loop.call_soon_threadsafe(begin)
+    try:
+        ok, value = ch.receive()
+    except BaseException:
+        # Killed, thrown into, or the loop closed: a sender that already
+        # waits is let go, one still to come finds the channel closed.
+        ch.close()
+        if ch.balance > 0:
+            ch.receive()
+
+        def cancel():
+            _bridge(loop).waiting.pop(cur, None)
+            task = state.get("task")
+            if task is not None and not asyncio.isfuture(aw):
+                task.cancel()
+        try:
+            loop.call_soon_threadsafe(cancel)
+        except RuntimeError:
+            pass                        # the loop is closed already
+        raise
+    if ok:
+        return value
+    raise value
+
+
 async def _await(aw):
     return await aw
 
 
 def _nothing():
+    pass
+
+
+def _across():
     pass
 
 

@@ -229,6 +229,8 @@ struct _PySlp_ThreadState {
        its own becomes runnable; `wake_posted` once someone released it. */
     int idle;
     int wake_posted;
+    int wakeup_fd;              /* written to when another thread makes a
+                                   tasklet of this one runnable; -1 */
     void *idle_lock;            /* PyThread_type_lock, made on first wait */
     int threadblock;            /* run(threadblock=True) is in force */
     int gc_collecting;          /* this thread runs the collector */
@@ -293,14 +295,19 @@ void _PySlp_BegunUnlink(PySlp_ThreadState *ts, PyTaskletObject *t);
 /* core/threads.c: tasklets of one thread acted on by another (D41) */
 
 void _PySlp_WakeIdleNow(PySlp_ThreadState *ts);
+void _PySlp_WakeFd(PySlp_ThreadState *ts);
 
 /* A tasklet of `ts` became runnable: if ts's thread sleeps waiting for
-   one, wake it. */
+   one, wake it; if it may sleep in an event loop instead, tell the loop
+   (its wakeup fd). */
 static inline void
 _PySlp_WakeIdle(PySlp_ThreadState *ts)
 {
     if (ts->idle && !ts->wake_posted) {
         _PySlp_WakeIdleNow(ts);
+    }
+    else if (ts->wakeup_fd >= 0) {
+        _PySlp_WakeFd(ts);
     }
 }
 int _PySlp_OthersCanWake(PySlp_ThreadState *ts);

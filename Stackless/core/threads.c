@@ -13,6 +13,7 @@
 
 #include "slp_core.h"
 #include "pycore_ceval.h"         // _Py_set_eval_breaker_bit()
+#include "pycore_fileutils.h"     // _Py_write_noraise()
 #include "pythread.h"
 
 void
@@ -20,6 +21,17 @@ _PySlp_WakeIdleNow(PySlp_ThreadState *ts)
 {
     ts->wake_posted = 1;
     PyThread_release_lock((PyThread_type_lock)ts->idle_lock);
+}
+
+/* Only another thread need write: a thread that made its own tasklet
+   runnable is awake.  The fd is non-blocking; a full pipe already says
+   "wake up", so a failed write is dropped (as signal.set_wakeup_fd's). */
+void
+_PySlp_WakeFd(PySlp_ThreadState *ts)
+{
+    if (ts->tstate != _PyThreadState_GET()) {
+        (void)_Py_write_noraise(ts->wakeup_fd, "", 1);
+    }
 }
 
 /* Whether a thread of the interpreter other than ts's could still make

@@ -110,6 +110,7 @@ _PySlp_CreateThreadState(PyThreadState *tstate)
        usually shallow: a module-level call in a script or thread. */
     ts->cstack_base = (char *)__builtin_frame_address(0);
     ts->c_remaining_base = tstate->c_recursion_remaining;
+    ts->wakeup_fd = -1;
     ts->watchdogs = PyList_New(0);
     ts->spare_bomb = _PySlp_NewBomb();
     if (ts->watchdogs == NULL || ts->spare_bomb == NULL) {

@@ -162,6 +162,31 @@ slp_module_getattr(PyObject *m, PyObject *name)
     return NULL;
 }
 
+/* _set_wakeup_fd(fd): for an event loop that runs this thread's
+   tasklets (stackless.aio, D46), which sleeps in its selector rather
+   than in the scheduler: a byte is written to fd whenever another thread
+   makes one of this thread's tasklets runnable.  -1 turns it off.
+   Returns the previous fd. */
+static PyObject *
+slp_set_wakeup_fd(PyObject *m, PyObject *arg)
+{
+    int fd = PyLong_AsInt(arg);
+    if (fd == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (fd < -1) {
+        PyErr_SetString(PyExc_ValueError, "fd must be -1 or a file descriptor");
+        return NULL;
+    }
+    PySlp_ThreadState *ts = _PySlp_GetThreadState();
+    if (ts == NULL) {
+        return NULL;
+    }
+    int old = ts->wakeup_fd;
+    ts->wakeup_fd = fd;
+    return PyLong_FromLong(old);
+}
+
 /* select(ops, block=True): parsed by hand, as it may switch softly. */
 static PyObject *
 slp_select(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
@@ -900,6 +925,7 @@ static PyMethodDef stackless_methods[] = {
      slp_schedule_remove__doc__},
     {"select", FN(slp_select), FASTCALL_KW, slp_select__doc__},
     {"__getattr__", slp_module_getattr, METH_O, NULL},
+    {"_set_wakeup_fd", slp_set_wakeup_fd, METH_O, NULL},
     {"run", FN(slp_run), FASTCALL_KW, slp_run__doc__},
     STACKLESS_GET_THREAD_INFO_METHODDEF
     STACKLESS_SWITCH_TRAP_METHODDEF

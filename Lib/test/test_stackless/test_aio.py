@@ -3,6 +3,7 @@ and asyncio")."""
 
 import asyncio
 import contextvars
+import threading
 import unittest
 
 import stackless
@@ -396,6 +397,147 @@ class AsyncioSide(StacklessTestCase):
         async def main():
             return await aio.call(aio.wait, asyncio.sleep(0, 'plain'))
         self.assertEqual(asyncio.run(main()), 'plain')
+
+
+class LoopInAnotherThread(StacklessTestCase):
+    """The loop runs in a thread of its own; tasklets of this thread use
+    it with wait(loop=...), and its coroutines reach them over channels
+    (the scheduler wakes the loop through the bridge's wakeup fd)."""
+
+    def setUp(self):
+        super().setUp()
+        self.loop = aio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever)
+        self.thread.start()
+
+    def tearDown(self):
+        if not self.loop.is_closed():
+            self.stop_loop()
+            self.loop.close()
+        super().tearDown()
+
+    def stop_loop(self, cancel=True):
+        async def cancel_all():
+            me = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if cancel:
+            asyncio.run_coroutine_threadsafe(cancel_all(),
+                                             self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def test_wait(self):
+        var = contextvars.ContextVar('var', default='unset')
+
+        async def work(n):
+            await asyncio.sleep(0.01)
+            return n, var.get(), threading.current_thread() is self.thread
+
+        done = stackless.channel()
+
+        def worker(n):
+            var.set(n)
+            done.send(aio.wait(work(n), loop=self.loop))
+        for n in range(3):
+            stackless.tasklet(worker)(n)
+        got = sorted(done.receive() for _ in range(3))
+        self.assertEqual(got, [(0, 0, True), (1, 1, True), (2, 2, True)])
+        # main waits too: its thread sleeps until the answer comes.
+        self.assertEqual(aio.wait(work(7), loop=self.loop),
+                         (7, 'unset', True))
+
+    def test_errors_and_timeout(self):
+        async def bad():
+            raise KeyError('k')
+
+        async def slow():
+            await asyncio.sleep(10)
+        with self.assertRaises(KeyError):
+            aio.wait(bad(), loop=self.loop)
+        with self.assertRaises(TimeoutError):
+            aio.wait(slow(), timeout=0.01, loop=self.loop)
+
+    def test_kill_cancels(self):
+        cancelled = threading.Event()
+        started = threading.Event()
+
+        async def slow():
+            started.set()
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+        t = stackless.tasklet(aio.wait)(slow(), loop=self.loop)
+        stackless.run()
+        self.assertTrue(t.blocked)
+        self.assertTrue(started.wait(10))
+        t.kill()
+        self.assertTrue(cancelled.wait(10))
+
+    def test_kill_before_start(self):
+        # Killed before the loop took the coroutine: it never runs.
+        ran = threading.Event()
+
+        async def never():
+            ran.set()
+        t = stackless.tasklet(aio.wait)(never(), loop=self.loop)
+        stackless.run()
+        t.kill()
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0.01),
+                                         self.loop).result(10)
+        self.assertFalse(ran.is_set())
+
+    def test_channels_from_the_loop(self):
+        ch, back = stackless.channel(), stackless.channel()
+
+        def echo():
+            for _ in range(3):
+                back.send(ch.receive() + 1)
+
+        done = stackless.channel()
+
+        async def feed():
+            out = []
+            for i in range(3):
+                await aio.send(ch, i)
+                out.append(await aio.receive(back))
+            await aio.send(done, out)
+        stackless.tasklet(echo)()
+        stackless.run()
+        asyncio.run_coroutine_threadsafe(feed(), self.loop)
+        # Main sleeps in the scheduler while the loop's thread drives the
+        # echo tasklet here.
+        self.assertEqual(done.receive(), [1, 2, 3])
+
+    def test_loop_closed(self):
+        log = []
+        done = stackless.channel()
+
+        async def slow():
+            await asyncio.sleep(10)
+
+        never = self.loop.create_future()
+
+        def waiter():
+            try:
+                aio.wait(never, loop=self.loop)
+            except aio.LoopClosedError:
+                log.append('closed')
+            done.send(None)
+        stackless.tasklet(waiter)()
+        stackless.run()
+        import time
+        time.sleep(0.05)
+        self.stop_loop(cancel=False)
+        self.loop.close()
+        done.receive()
+        self.assertEqual(log, ['closed'])
+        with self.assertRaisesRegex(RuntimeError, 'loop is closed'):
+            aio.wait(slow(), loop=self.loop)
 
 
 if __name__ == '__main__':
