@@ -119,19 +119,60 @@ with_index(Py_ssize_t index, PyObject *got)
     return r;
 }
 
+/* What a select makes beforehand, before anything changes (D32): what
+   the caller gets (*got), with its index if it is a select's
+   operation, and what the owner of entry `p` resumes with (*wres). */
+static int
+select_values(PyTaskletObject *p, int dir, PyObject *value,
+              Py_ssize_t index, PyObject **got, PyObject **wres)
+{
+    *got = Py_NewRef(dir > 0 || p->tempval == NULL ? Py_None : p->tempval);
+    if (p->select_entry) {
+        *wres = _PySlp_SelectResult(p, dir > 0 ? value : Py_None);
+        if (*wres == NULL) {
+            Py_CLEAR(*got);
+            return -1;
+        }
+    }
+    if (index >= 0 && !PyBomb_CheckExact(*got)) {
+        *got = with_index(index, *got);
+        if (*got == NULL) {
+            Py_CLEAR(*wres);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The transfer with partner `p`, at the head: `p` leaves the queue with
    the value it is given, or `w`, the select that `p` is an entry of,
-   ends with `wres` (stolen).  Returns what `p` held, to drop later. */
-static PyObject *
+   ends with `wres` (stolen).  *got: what the caller gets; `selecting`
+   (a constant where this is inlined): it was made beforehand, else it
+   is made here (the common case: a receiver takes the sender's value
+   without a reference count).  Returns what `p` held, to drop later. */
+static inline Py_ALWAYS_INLINE PyObject *
 settle(PyChannelObject *ch, PyTaskletObject *p, PyTaskletObject *w,
-       int dir, PyObject *value, PyObject *wres)
+       int dir, PyObject *value, PyObject *wres, PyObject **got,
+       const int selecting)
 {
-    if (p->select_entry) {
+    if (selecting && wres != NULL) {
         return _PySlp_SelectDone(w, wres);
     }
     _PySlp_ChannelRemove(ch, p);
-    PyObject *old = p->tempval;
-    p->tempval = Py_NewRef(dir > 0 ? value : Py_None);
+    PyObject *old = NULL;
+    if (selecting) {
+        old = p->tempval;
+        p->tempval = Py_NewRef(dir > 0 ? value : Py_None);
+    }
+    else if (dir > 0) {
+        *got = Py_NewRef(Py_None);
+        old = p->tempval;
+        p->tempval = Py_NewRef(value);
+    }
+    else {
+        *got = p->tempval ? p->tempval : Py_NewRef(Py_None);
+        p->tempval = Py_NewRef(Py_None);
+    }
     return old;
 }
 
@@ -143,21 +184,23 @@ settle(PyChannelObject *ch, PyTaskletObject *p, PyTaskletObject *w,
 static PyObject *
 transfer_to_thread(PyChannelObject *ch, PyTaskletObject *p,
                    PyTaskletObject *w, int dir, PyObject *value,
-                   PyObject *got, PyObject *wres)
+                   PyObject *got, PyObject *wres, int selecting)
 {
     if (!_PySlp_HasThread(w)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "the tasklet waiting on the channel has no thread "
                         "(its thread ended): kill() it or revive it with "
                         "bind_thread()");
-        Py_DECREF(got);
+        Py_XDECREF(got);
         Py_XDECREF(wres);
         return NULL;
     }
+    /* An entry's owner lives while the entry does (its func). */
     Py_INCREF(ch);
     Py_INCREF(p);
-    Py_INCREF(w);
-    PyObject *old = settle(ch, p, w, dir, value, wres);
+    PyObject *old = selecting
+        ? settle(ch, p, w, dir, value, wres, &got, 1)
+        : settle(ch, p, w, dir, value, wres, &got, 0);
     if (!w->in_ring) {
         _PySlp_RingAppend(w->ts, w);
     }
@@ -166,10 +209,97 @@ transfer_to_thread(PyChannelObject *ch, PyTaskletObject *p,
         Py_SETREF(got, NULL);
     }
     Py_XDECREF(old);
-    Py_DECREF(w);
     Py_DECREF(p);
     Py_DECREF(ch);
     return got;
+}
+
+/* The transfer with the partner waiting at the head, `p` (`w` wakes: p,
+   or the select p is an entry of).  With the channel's preference it
+   decides who runs on (user guide, "Who runs after a transfer").
+   `selecting`, a constant: got and wres were made beforehand. */
+static inline Py_ALWAYS_INLINE PyObject *
+transfer_now(PySlp_ThreadState *ts, PyChannelObject *ch,
+             PyTaskletObject *p, PyTaskletObject *w, int dir,
+             PyObject *value, PyObject *got, PyObject *wres,
+             const int selecting)
+{
+    PyTaskletObject *cur = ts->current;
+    if (w->ts != ts) {
+        return transfer_to_thread(ch, p, w, dir, value, got, wres,
+                                  selecting);
+    }
+    int preferred = dir > 0 ? ch->preference < 0 : ch->preference > 0;
+    /* Who runs on, if not the caller. */
+    PyTaskletObject *next = NULL;
+    if (ch->schedule_all) {
+        next = cur->next == cur ? w : cur->next;
+    }
+    else if (preferred) {
+        next = w;
+    }
+    int how = next != NULL ? _PySlp_PrepareSwitch(ts, next) : 0;
+    if (how < 0) {
+        if (selecting) {
+            Py_XDECREF(got);
+            Py_XDECREF(wres);
+        }
+        return NULL;
+    }
+    /* Replaced values and the references held here go after the switch:
+       finalisers may run code.  An entry's owner lives while the entry
+       does (its func). */
+    Py_INCREF(ch);
+    Py_INCREF(p);
+    PyObject *old = settle(ch, p, w, dir, value, wres, &got, selecting);
+    if (preferred && !ch->schedule_all) {
+        _PySlp_RingInsertAfter(ts, cur, w);
+    }
+    else {
+        _PySlp_RingAppend(ts, w);
+    }
+    PyObject *r;
+    if (next == NULL) {
+        /* The caller continues: a receiver takes the value now. */
+        r = got;
+        if (PyBomb_CheckExact(got)) {
+            _PySlp_RaiseBomb(got);
+            Py_DECREF(got);
+            r = NULL;
+        }
+    }
+    else {
+        PyObject *mine = cur->tempval;
+        cur->tempval = got;
+        if (cur->pending_irq && next == w) {
+            /* A preferred switch is not a soft interrupt's moment: the
+               partner carries the mark on (section 10.2). */
+            cur->pending_irq = 0;
+            w->pending_irq = 1;
+        }
+        r = _PySlp_SwitchTo(ts, next, how);
+        Py_XDECREF(mine);
+    }
+    Py_XDECREF(old);
+    Py_DECREF(p);
+    Py_DECREF(ch);
+    return r;
+}
+
+/* A transfer that involves a select: the partner `p` is a select entry,
+   or the caller is a select (index >= 0).  Apart, so that plain
+   transfers pay nothing for it. */
+static PyObject *
+transfer_select(PySlp_ThreadState *ts, PyChannelObject *ch,
+                PyTaskletObject *p, int dir, PyObject *value,
+                Py_ssize_t index)
+{
+    PyObject *got, *wres = NULL;
+    if (select_values(p, dir, value, index, &got, &wres) < 0) {
+        return NULL;
+    }
+    return transfer_now(ts, ch, p, _PySlp_QueueOwner(p), dir, value, got,
+                        wres, 1);
 }
 
 /* send (dir 1, `value` may be a bomb) and receive (dir -1).  With a
@@ -177,8 +307,10 @@ transfer_to_thread(PyChannelObject *ch, PyTaskletObject *p,
    says who runs on (user guide, "Who runs after a transfer"); else the
    caller blocks and the next runnable tasklet runs.  `index` >= 0: the
    operation of that index in a select(), which has checked that a
-   partner waits; the result is (index, value). */
-static PyObject *
+   partner waits; the result is (index, value).  Inlined into both entry
+   points, so that plain send/receive, with index a constant -1, pay
+   nothing for select(). */
+static inline Py_ALWAYS_INLINE PyObject *
 channel_action(PyChannelObject *ch, int dir, PyObject *value,
                Py_ssize_t index)
 {
@@ -205,83 +337,10 @@ channel_action(PyChannelObject *ch, int dir, PyObject *value,
 
     if (!willblock) {
         PyTaskletObject *p = ch->head;
-        /* Who wakes: p, or the owner of the select entry p. */
-        PyTaskletObject *w = _PySlp_QueueOwner(p);
-        /* What needs memory is made before anything changes (D32). */
-        PyObject *got = Py_NewRef(dir > 0 || p->tempval == NULL
-                                  ? Py_None : p->tempval);
-        PyObject *wres = NULL;
-        if (p->select_entry) {
-            wres = _PySlp_SelectResult(p, dir > 0 ? value : Py_None);
-            if (wres == NULL) {
-                Py_DECREF(got);
-                return NULL;
-            }
+        if (p->select_entry || index >= 0) {
+            return transfer_select(ts, ch, p, dir, value, index);
         }
-        if (index >= 0 && !PyBomb_CheckExact(got)) {
-            got = with_index(index, got);
-            if (got == NULL) {
-                Py_XDECREF(wres);
-                return NULL;
-            }
-        }
-        if (w->ts != ts) {
-            return transfer_to_thread(ch, p, w, dir, value, got, wres);
-        }
-        int preferred = dir > 0 ? ch->preference < 0 : ch->preference > 0;
-        /* Who runs on, if not the caller. */
-        PyTaskletObject *next = NULL;
-        if (ch->schedule_all) {
-            next = cur->next == cur ? w : cur->next;
-        }
-        else if (preferred) {
-            next = w;
-        }
-        int how = next != NULL ? _PySlp_PrepareSwitch(ts, next) : 0;
-        if (how < 0) {
-            Py_DECREF(got);
-            Py_XDECREF(wres);
-            return NULL;
-        }
-        /* Replaced values and the references held here go after the
-           switch: finalisers may run code. */
-        Py_INCREF(ch);
-        Py_INCREF(p);
-        Py_INCREF(w);
-        PyObject *old = settle(ch, p, w, dir, value, wres);
-        if (preferred && !ch->schedule_all) {
-            _PySlp_RingInsertAfter(ts, cur, w);
-        }
-        else {
-            _PySlp_RingAppend(ts, w);
-        }
-        PyObject *r;
-        if (next == NULL) {
-            /* The caller continues: a receiver takes the value now. */
-            r = got;
-            if (PyBomb_CheckExact(got)) {
-                _PySlp_RaiseBomb(got);
-                Py_DECREF(got);
-                r = NULL;
-            }
-        }
-        else {
-            PyObject *mine = cur->tempval;
-            cur->tempval = got;
-            if (cur->pending_irq && next == w) {
-                /* A preferred switch is not a soft interrupt's moment:
-                   the partner carries the mark on (section 10.2). */
-                cur->pending_irq = 0;
-                w->pending_irq = 1;
-            }
-            r = _PySlp_SwitchTo(ts, next, how);
-            Py_XDECREF(mine);
-        }
-        Py_XDECREF(old);
-        Py_DECREF(w);
-        Py_DECREF(p);
-        Py_DECREF(ch);
-        return r;
+        return transfer_now(ts, ch, p, p, dir, value, NULL, NULL, 0);
     }
     if (index >= 0) {
         /* select() chose a closed channel, or a channel callback took
