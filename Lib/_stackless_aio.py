@@ -29,6 +29,9 @@ class LoopClosedError(RuntimeError):
     """Raised in a tasklet whose wait could not end: its loop closed."""
 
 
+# Rounds of the runnable tasklets per turn of the loop (_Bridge.pump).
+_PUMP_ROUNDS = 16
+
 # One bridge per loop that tasklets have used.
 _bridges = weakref.WeakKeyDictionary()
 _kept_open = []
@@ -74,11 +77,19 @@ class _Bridge:
     def pump(self):
         self.kicked = False
         self.home = stackless.getcurrent()
-        if stackless.getruncount() > 1:
+        # A few rounds: in each, every tasklet ahead of us runs until it
+        # switches.  Tasklets that hand values on among themselves go on
+        # in this turn; ones that keep running let the loop go on after
+        # _PUMP_ROUNDS rounds.
+        for _ in range(_PUMP_ROUNDS):
+            if stackless.getruncount() <= 1:
+                return
             try:
-                # One round: every tasklet ahead of us runs until it
-                # switches, then the loop goes on.
                 stackless.schedule()
+            except asyncio.CancelledError:
+                # A tasklet ended because what it waited on was
+                # cancelled: quietly, as a cancelled task ends.
+                pass
             except Exception as exc:
                 # A tasklet ended with an exception: stackless hands it
                 # to main; the loop reports it as asyncio reports an
@@ -94,26 +105,31 @@ class _Bridge:
         try:
             err = None
             while self.waiting:
-                t, cancel = self.waiting.popitem()
-                cancel()
-                if t.alive and cancel is _across:
+                t, how = self.waiting.popitem()
+                exc = LoopClosedError("the asyncio event loop was closed "
+                                      "while this tasklet waited on it")
+                if not t.alive:
+                    continue
+                if how is _across:
                     # Waiting from another thread (wait(loop=...)), on a
                     # channel: it hears of it in its own thread.
-                    t.throw(LoopClosedError(
-                        "the asyncio event loop was closed while this "
-                        "tasklet waited on it"), pending=True)
-                elif t.alive and not t.scheduled:
-                    exc = LoopClosedError(
-                        "the asyncio event loop was closed while this "
-                        "tasklet waited on it")
-                    try:
-                        t.throw(exc)
-                    except BaseException as e:
-                        # Not handled in the tasklet: it reaches us, as
-                        # main, like any tasklet's exception; the others
-                        # still hear of the closing first.
-                        if err is None:
-                            err = e
+                    t.throw(exc, pending=True)
+                    continue
+                try:
+                    t.throw(exc)
+                except LoopClosedError:
+                    # Not handled: the tasklet ends quietly, as the
+                    # tasks asyncio.run() cancels at its end do.
+                    pass
+                except Exception as e:
+                    self.loop.call_exception_handler({
+                        "message": "Unhandled exception in a tasklet "
+                                   "told that its loop closed",
+                        "exception": e,
+                    })
+                except BaseException as e:
+                    if err is None:
+                        err = e
             if err is not None:
                 raise err
         finally:
@@ -150,46 +166,203 @@ def _loop_for_tasklet(fname):
                            f"loop in this thread") from None
     b = _bridge(loop)
     cur = stackless.getcurrent()
-    if (cur is b.home or asyncio.current_task(loop) is not None
-            or (b.home is None and cur.is_main)):
+    if cur is b.home or (b.home is None and (
+            cur.is_main or asyncio.current_task(loop) is not None)):
         raise RuntimeError(f"aio.{fname}() would block the tasklet that "
                            f"runs the event loop; use await there")
     return loop, b, cur
 
 
-def _block(b, cur, fut, cancel):
-    """Take `cur` out of the run queue until `fut` is done."""
+def _block(b, cur, fut):
+    """Take `cur` out of the run queue until `fut` is done.
+
+    While it waits, the bridge's `waiting` holds it: often nothing else
+    does (a server's StreamReader is held weakly by its protocol).
+    Killed or thrown into meanwhile, it raises; the caller cleans up.
+    """
     def wake(_fut, cur=cur, b=b):
-        b.waiting.pop(cur, None)
-        if cur.alive and not cur.scheduled:
+        if b.waiting.pop(cur, None) is not None and not cur.scheduled:
             cur.insert()
             b.kick()
     fut.add_done_callback(wake)
-    b.waiting[cur] = cancel
+    b.waiting[cur] = True
     try:
         stackless.schedule_remove()
     except BaseException:
-        # Killed or thrown into while waiting.
         b.waiting.pop(cur, None)
         fut.remove_done_callback(wake)
-        cancel()
         raise
-    # Woken: normally by `wake`; anything else that inserted us first
-    # (tasklet.insert() by hand) leaves the wait unfinished.
     if not fut.done():
+        # Made runnable by hand (tasklet.insert()), not by `wake`.
         b.waiting.pop(cur, None)
         fut.remove_done_callback(wake)
-        cancel()
         raise RuntimeError("the tasklet was made runnable while it "
-                           "waited in aio.wait()")
+                           "waited in aio")
+
+
+class _Carrier:
+    """asyncio.current_task() while a tasklet runs a coroutine in
+    aio.wait().
+
+    The coroutine runs in the tasklet itself, stepped as a Task steps
+    its coroutine but with no Task and no loop turn between a future's
+    completion and the next step (D46).  This object speaks the part of
+    the Task protocol that asyncio.timeout(), TaskGroup and libraries
+    use on "their" task: cancel(), cancelling(), uncancel().
+    """
+
+    __slots__ = ("_loop", "_coro", "_tasklet", "_waiter", "_must_cancel",
+                 "_cancel_msg", "_cancels", "_expired")
+
+    def __init__(self, loop, coro, tasklet):
+        self._loop = loop
+        self._coro = coro
+        self._tasklet = tasklet
+        self._waiter = None
+        self._must_cancel = False
+        self._cancel_msg = None
+        self._cancels = 0
+        self._expired = False
+
+    def __repr__(self):
+        return f"<aio.wait() of {self._coro!r} in {self._tasklet!r}>"
+
+    def get_loop(self):
+        return self._loop
+
+    def get_coro(self):
+        return self._coro
+
+    def get_name(self):
+        return repr(self)
+
+    def done(self):
+        return False
+
+    def cancelled(self):
+        return False
+
+    def cancel(self, msg=None):
+        self._cancels += 1
+        w = self._waiter
+        if w is not None and w.cancel(msg=msg):
+            return True
+        self._must_cancel = True
+        self._cancel_msg = msg
+        return True
+
+    def cancelling(self):
+        return self._cancels
+
+    def uncancel(self):
+        if self._cancels > 0:
+            self._cancels -= 1
+            if self._cancels == 0:
+                self._must_cancel = False
+        return self._cancels
+
+    def _expire(self):
+        self._expired = True
+        self.cancel()
+
+
+_swap_current_task = asyncio.tasks._swap_current_task
+_future_loop = asyncio.futures._get_loop
+
+
+def _run_coroutine(loop, b, cur, coro, timeout):
+    carrier = _Carrier(loop, coro, cur)
+    timer = None
+    if timeout is not None:
+        timer = loop.call_later(timeout, carrier._expire)
+    try:
+        return _steps(loop, b, cur, coro, carrier)
+    except asyncio.CancelledError:
+        if carrier._expired and carrier.uncancel() == 0:
+            raise TimeoutError(
+                f"aio.wait() timed out after {timeout} s") from None
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def _steps(loop, b, cur, coro, carrier):
+    exc = None
+    while True:
+        if carrier._must_cancel:
+            carrier._must_cancel = False
+            if not isinstance(exc, asyncio.CancelledError):
+                exc = asyncio.CancelledError(carrier._cancel_msg)
+        prev = _swap_current_task(loop, carrier)
+        try:
+            if exc is None:
+                r = coro.send(None)
+            else:
+                r = coro.throw(exc)
+        except StopIteration as e:
+            return e.value
+        finally:
+            _swap_current_task(loop, prev)
+        exc = None
+        if getattr(r, "_asyncio_future_blocking", None):
+            r._asyncio_future_blocking = False
+            fut = r
+            if _future_loop(fut) is not loop:
+                exc = RuntimeError(f"aio.wait(): {coro!r} awaits {fut!r}, "
+                                   f"of another loop")
+                continue
+        elif r is None:
+            # A bare yield (asyncio.sleep(0)): one turn of the loop.
+            fut = loop.create_future()
+            loop.call_soon(_set_none, fut)
+        else:
+            exc = RuntimeError(f"aio.wait(): {coro!r} yielded {r!r}, "
+                               f"not a future")
+            continue
+        carrier._waiter = fut
+        if carrier._must_cancel and fut.cancel(msg=carrier._cancel_msg):
+            carrier._must_cancel = False
+        try:
+            _block(b, cur, fut)
+        except BaseException:
+            carrier._waiter = None
+            fut.cancel()
+            _abandon(loop, coro, carrier)
+            raise
+        carrier._waiter = None
+        try:
+            fut.result()
+        except BaseException as e:
+            exc = e
+
+
+def _abandon(loop, coro, carrier):
+    """The tasklet is killed or thrown into while its coroutine waits:
+    the coroutine is cancelled as its task would be, and closed if it
+    wants to wait again."""
+    prev = _swap_current_task(loop, carrier)
+    try:
+        coro.throw(asyncio.CancelledError())
+        coro.close()
+    except (StopIteration, asyncio.CancelledError):
+        pass
+    except BaseException as e:
+        loop.call_exception_handler({
+            "message": "aio.wait(): the coroutine of a killed tasklet "
+                       "raised while cancelled",
+            "exception": e,
+        })
+    finally:
+        _swap_current_task(loop, prev)
 
 
 def wait(aw, timeout=None, *, loop=None):
     """Block the current tasklet until awaitable `aw` is done.
 
     Returns its result or raises its exception; the loop and the other
-    tasklets go on meanwhile.  A coroutine runs as an asyncio task, in
-    a copy of the tasklet's context.  With a `timeout` (seconds) the
+    tasklets go on meanwhile.  A coroutine runs in the tasklet, in its
+    context, as `await` would run it.  With a `timeout` (seconds) the
     awaitable is cancelled when it runs out, and TimeoutError raised.
     `loop`: a loop running in another thread, to run `aw` there.
     """
@@ -203,36 +376,26 @@ def wait(aw, timeout=None, *, loop=None):
         if asyncio.iscoroutine(aw):
             aw.close()
         raise
-    if asyncio.isfuture(aw):
-        fut = aw
-        owned = False
-    else:
-        if asyncio.iscoroutine(aw):
-            coro = aw
-        else:
-            coro = _await(aw)
-        # Started eagerly: a coroutine that need not wait (a read from a
-        # filled buffer) is done here, without a trip through the loop.
-        fut = asyncio.Task(coro, loop=loop, eager_start=True)
-        owned = True
-    if fut.done():
-        return fut.result()
+    if not asyncio.isfuture(aw):
+        coro = aw if asyncio.iscoroutine(aw) else _await(aw)
+        return _run_coroutine(loop, b, cur, coro, timeout)
+    if aw.done():
+        return aw.result()
     timer = None
     expired = []
     if timeout is not None:
         def expire():
             expired.append(True)
-            fut.cancel()
+            aw.cancel()
         timer = loop.call_later(timeout, expire)
-    cancel = fut.cancel if owned else _nothing
     try:
-        _block(b, cur, fut, cancel)
+        _block(b, cur, aw)
     finally:
         if timer is not None:
             timer.cancel()
-    if expired and fut.cancelled():
+    if expired and aw.cancelled():
         raise TimeoutError(f"aio.wait() timed out after {timeout} s")
-    return fut.result()
+    return aw.result()
 
 
 def _runs_here(loop):
@@ -329,10 +492,6 @@ async def _await(aw):
     return await aw
 
 
-def _nothing():
-    pass
-
-
 def _across():
     pass
 
@@ -342,7 +501,11 @@ def sleep(seconds):
     loop, b, cur = _loop_for_tasklet("sleep")
     fut = loop.create_future()
     handle = loop.call_later(seconds, _set_none, fut)
-    _block(b, cur, fut, handle.cancel)
+    try:
+        _block(b, cur, fut)
+    except BaseException:
+        handle.cancel()
+        raise
 
 
 def _set_none(fut):
@@ -390,7 +553,24 @@ def _running_bridge(fname):
     except RuntimeError:
         raise RuntimeError(f"aio.{fname}() needs a running asyncio event "
                            f"loop in this thread") from None
-    return loop, _bridge(loop)
+    b = _bridge(loop)
+    if b.home is None:
+        # Asyncio code runs in the loop's tasklet.
+        b.home = stackless.getcurrent()
+    return loop, b
+
+
+def _caller_goes_on(ch, op, *args):
+    """A channel operation from the loop's tasklet that finds its partner
+    waiting: the partner is made runnable, the caller goes on, whatever
+    the channel prefers.  A switch here would run the partner inside
+    the coroutine's step, as if it were that task."""
+    pref, sched_all = ch.preference, ch.schedule_all
+    ch.preference, ch.schedule_all = 0, 0
+    try:
+        return op(*args)
+    finally:
+        ch.preference, ch.schedule_all = pref, sched_all
 
 
 def start(func, /, *args, **kwargs):
@@ -476,7 +656,7 @@ async def send(ch, value):
     loop, b = _running_bridge("send")
     if ch.balance < 0:
         # A receiver waits: the transfer cannot block.
-        ch.send(value)
+        _caller_goes_on(ch, ch.send, value)
         b.kick()
         return
     await _via_tasklet(loop, b, lambda: ch.send(value))
@@ -486,7 +666,7 @@ async def receive(ch):
     """Receive a value from channel `ch` from asyncio code."""
     loop, b = _running_bridge("receive")
     if ch.balance > 0:
-        v = ch.receive()
+        v = _caller_goes_on(ch, ch.receive)
         b.kick()
         return v
     return await _via_tasklet(loop, b, ch.receive)
@@ -498,6 +678,10 @@ async def receive(ch):
 class EventLoop(asyncio.SelectorEventLoop):
     """The default selector loop, which also runs tasklets made runnable
     by asyncio code directly (stackless.tasklet(f)() in a coroutine)."""
+
+    def run_forever(self):
+        _bridge(self).home = stackless.getcurrent()
+        super().run_forever()
 
     def _run_once(self):
         if stackless.getruncount() > 1:

@@ -111,6 +111,71 @@ class TaskletSide(StacklessTestCase):
             return await aio.call(worker)
         self.assertEqual(aio.run(main()), 'ok')
 
+    def test_task_protocol_inside(self):
+        # The coroutine sees a current task that cancels like one:
+        # TaskGroup and nested asyncio.timeout() work.
+        async def child(n):
+            await asyncio.sleep(0)
+            return n
+
+        async def grouped():
+            task = asyncio.current_task()
+            assert task is not None
+            async with asyncio.TaskGroup() as tg:
+                ts = [tg.create_task(child(n)) for n in range(3)]
+            try:
+                async with asyncio.timeout(0.01):
+                    async with asyncio.timeout(5):
+                        await asyncio.sleep(1)
+            except TimeoutError:
+                pass
+            assert task.cancelling() == 0
+            await asyncio.sleep(0)          # a bare yield: one loop turn
+            return [t.result() for t in ts]
+
+        async def main():
+            return await aio.call(aio.wait, grouped())
+        self.assertEqual(aio.run(main()), [0, 1, 2])
+
+    def test_taskgroup_failure_inside(self):
+        async def bad():
+            await asyncio.sleep(0)
+            raise KeyError('child')
+
+        async def grouped():
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(bad())
+                await asyncio.sleep(5)
+
+        def worker():
+            try:
+                aio.wait(grouped())
+            except ExceptionGroup as eg:
+                return [str(e) for e in eg.exceptions]
+
+        async def main():
+            return await aio.call(worker)
+        self.assertEqual(aio.run(main()), ["'child'"])
+
+    def test_other_loops_future(self):
+        other = asyncio.new_event_loop()
+        try:
+            fut = other.create_future()
+
+            async def waits():
+                await fut
+
+            def worker():
+                with self.assertRaisesRegex(RuntimeError, 'another loop'):
+                    aio.wait(waits())
+                return 'ok'
+
+            async def main():
+                return await aio.call(worker)
+            self.assertEqual(aio.run(main()), 'ok')
+        finally:
+            other.close()
+
     def test_cancelled_by_asyncio(self):
         holder = []
 
@@ -154,15 +219,18 @@ class TaskletSide(StacklessTestCase):
             await asyncio.sleep(0.01)
             self.assertFalse(t.alive)
         aio.run(main())
-        self.assertEqual(log, ['killed', 'coroutine cancelled'])
+        self.assertEqual(log, ['coroutine cancelled', 'killed'])
 
     def test_contextvars(self):
+        # A coroutine runs in the tasklet's context, as `await` runs one
+        # in its task's; each tasklet has its own.
         var = contextvars.ContextVar('var', default='unset')
         seen = []
 
         async def look():
+            await asyncio.sleep(0)
             seen.append(var.get())
-            var.set('changed in the coroutine')
+            var.set(var.get() + ' changed')
 
         def worker(v):
             var.set(v)
@@ -176,7 +244,8 @@ class TaskletSide(StacklessTestCase):
             await asyncio.sleep(0.02)
             seen.append(var.get())
         aio.run(main())
-        self.assertEqual(sorted(seen), ['a', 'a', 'b', 'b', 'unset'])
+        self.assertEqual(sorted(seen), ['a', 'a changed', 'b', 'b changed',
+                                        'unset'])
 
     def test_sleep(self):
         order = []
@@ -270,9 +339,11 @@ class Misuse(StacklessTestCase):
             aio.start(aio.wait, never)
             await asyncio.sleep(0.01)
         loop.run_until_complete(main())
-        with self.assertRaises(aio.LoopClosedError):
-            loop.close()
+        # Unhandled, it ends the tasklet quietly, as asyncio.run() ends
+        # the tasks it cancels.
+        loop.close()
         self.assertTrue(loop.is_closed())
+        self.assertEqual(stackless.getruncount(), 1)
 
     def test_unhandled_tasklet_exception_reported(self):
         errors = []
@@ -290,6 +361,27 @@ class Misuse(StacklessTestCase):
         self.assertEqual(aio.run(main()), 'loop went on')
         self.assertEqual(len(errors), 1)
         self.assertIsInstance(errors[0]['exception'], ValueError)
+
+    def test_failing_main_with_waiting_tasklets_is_quiet(self):
+        # asyncio.run() ends quietly what it cancels; so do tasklets that
+        # wait when it ends: only main's exception is reported.
+        out, err = self.run_script(
+            'import asyncio\n'
+            'from stackless import aio\n'
+            'def worker(n):\n'
+            '    aio.wait(asyncio.sleep(10))\n'
+            'async def main():\n'
+            '    for n in range(50):\n'
+            '        aio.start(worker, n)\n'
+            '    await asyncio.sleep(0.01)\n'
+            '    raise ValueError("main fails")\n'
+            'try:\n'
+            '    aio.run(main())\n'
+            'except ValueError as e:\n'
+            '    print("main:", e)\n',
+            return_stderr=True)
+        self.assertEqual(out, ['main: main fails'])
+        self.assertEqual(err, '')
 
     def test_keyboard_interrupt_propagates(self):
         def bad():
@@ -326,6 +418,28 @@ class AsyncioSide(StacklessTestCase):
             return out
         self.assertEqual(aio.run(main()), [0, 2, 4, 6, 8])
         self.assertEqual((ch.balance, back.balance), (0, 0))
+
+    def test_send_does_not_run_the_receiver_inline(self):
+        # The receiver goes on later, in the bridge's turn, not inside
+        # the sending coroutine (where it could not wait on the loop).
+        ch = stackless.channel()
+        log = []
+
+        def worker():
+            v = ch.receive()
+            log.append(('got', v))
+            log.append(aio.wait(asyncio.sleep(0.01, result=v * 2)))
+
+        async def main():
+            aio.start(worker)
+            await asyncio.sleep(0.01)
+            self.assertEqual(ch.balance, -1)
+            await aio.send(ch, 21)
+            log.append('sender on')
+            await asyncio.sleep(0.05)
+        aio.run(main())
+        self.assertEqual(log, ['sender on', ('got', 21), 42])
+        self.assertEqual(ch.preference, -1)
 
     def test_receive_ready_sender(self):
         ch = stackless.channel()
