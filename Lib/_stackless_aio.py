@@ -22,7 +22,8 @@ import threading
 import weakref
 
 __all__ = ["run", "new_event_loop", "EventLoop", "wait", "sleep", "select",
-           "call", "start", "send", "receive", "LoopClosedError"]
+           "call", "start", "send", "receive", "LoopClosedError",
+           "Connection", "start_server", "open_connection"]
 
 
 class LoopClosedError(RuntimeError):
@@ -670,6 +671,206 @@ async def receive(ch):
         b.kick()
         return v
     return await _via_tasklet(loop, b, ch.receive)
+
+
+# ---------------------------------------------------------------------------
+# Blocking connections: a tasklet per connection, on the loop's transports
+
+# Reading pauses while this much is buffered and not yet taken.
+_READ_LIMIT = 64 * 1024
+
+
+class Connection(asyncio.Protocol):
+    """A connection used from a tasklet in blocking style.
+
+    It is the transport's protocol: what arrives is buffered here and
+    wakes the tasklet waiting to read, with no future, task or stream
+    object in between, which is what makes it lean (D46).  recv(),
+    readline(), readexactly() and send() block only the calling tasklet.
+    Made by start_server() and open_connection().
+    """
+
+    __slots__ = ("_bridge", "_transport", "_buf", "_eof", "_lost",
+                 "_reader", "_writer", "_write_paused", "_read_paused",
+                 "_on_made")
+
+    def __init__(self, bridge, on_made=None):
+        self._bridge = bridge
+        self._transport = None
+        self._buf = bytearray()
+        self._eof = False
+        self._lost = None           # connection_lost()'s exception
+        self._reader = None         # the tasklet waiting for data
+        self._writer = None         # ... for the write buffer to drain
+        self._write_paused = False
+        self._read_paused = False
+        self._on_made = on_made
+
+    # -- the protocol: called by the loop -----------------------------
+
+    def connection_made(self, transport):
+        self._transport = transport
+        if self._on_made is not None:
+            on_made, self._on_made = self._on_made, None
+            on_made(self)
+
+    def data_received(self, data):
+        self._buf += data
+        if (len(self._buf) > _READ_LIMIT and not self._read_paused
+                and self._reader is None):
+            self._read_paused = True
+            self._transport.pause_reading()
+        if self._reader is not None:
+            self._wake("_reader")
+
+    def eof_received(self):
+        self._eof = True
+        if self._reader is not None:
+            self._wake("_reader")
+        return False                # the transport closes itself
+
+    def connection_lost(self, exc):
+        self._eof = True
+        self._lost = exc
+        self._write_paused = False
+        if self._reader is not None:
+            self._wake("_reader")
+        if self._writer is not None:
+            self._wake("_writer")
+
+    def pause_writing(self):
+        self._write_paused = True
+
+    def resume_writing(self):
+        self._write_paused = False
+        if self._writer is not None:
+            self._wake("_writer")
+
+    def _wake(self, which):
+        t = getattr(self, which)
+        setattr(self, which, None)
+        b = self._bridge
+        if b.waiting.pop(t, None) is not None and not t.scheduled:
+            t.insert()
+            b.kick()
+
+    def _park(self, which, fname):
+        cur = stackless.getcurrent()
+        b = self._bridge
+        if cur is b.home:
+            raise RuntimeError(f"Connection.{fname}() would block the "
+                               f"tasklet that runs the event loop")
+        if getattr(self, which) is not None:
+            raise RuntimeError(f"Connection.{fname}(): another tasklet "
+                               f"waits on this connection already")
+        if which == "_reader" and self._read_paused:
+            # Paused with a full buffer, but the reader needs more (a
+            # long line): reading goes on.
+            self._read_paused = False
+            self._transport.resume_reading()
+        setattr(self, which, cur)
+        b.waiting[cur] = True
+        try:
+            stackless.schedule_remove()
+        finally:
+            if getattr(self, which) is cur:
+                # Woken another way (killed, thrown into, by hand).
+                setattr(self, which, None)
+                b.waiting.pop(cur, None)
+
+    # -- the tasklet's side ---------------------------------------------
+
+    def _take(self, n):
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
+        if self._read_paused and len(self._buf) <= _READ_LIMIT // 2:
+            self._read_paused = False
+            if self._transport is not None and not self._eof:
+                self._transport.resume_reading()
+        return data
+
+    def recv(self, max_bytes=65536):
+        """Up to max_bytes bytes; b"" once the other end has closed."""
+        while not self._buf:
+            if self._eof:
+                return b""
+            self._park("_reader", "recv")
+        return self._take(max_bytes)
+
+    def readline(self):
+        """A line, ending in b"\\n"; at the end, the rest (maybe b"")."""
+        start = 0
+        while True:
+            i = self._buf.find(b"\n", start)
+            if i >= 0:
+                return self._take(i + 1)
+            if self._eof:
+                return self._take(len(self._buf))
+            start = len(self._buf)
+            self._park("_reader", "readline")
+
+    def readexactly(self, n):
+        """Exactly n bytes; asyncio.IncompleteReadError at the end."""
+        while len(self._buf) < n:
+            if self._eof:
+                raise asyncio.IncompleteReadError(self._take(len(self._buf)),
+                                                  n)
+            self._park("_reader", "readexactly")
+        return self._take(n)
+
+    def send(self, data):
+        """Write data; blocks while the transport's buffer is full."""
+        t = self._transport
+        if t is None or t.is_closing():
+            raise ConnectionResetError("the connection is closed")
+        t.write(data)
+        while self._write_paused:
+            self._park("_writer", "send")
+        if self._lost is not None:
+            raise ConnectionResetError("the connection was lost") \
+                from self._lost
+
+    def close(self):
+        if self._transport is not None:
+            self._transport.close()
+
+    def get_extra_info(self, name, default=None):
+        return self._transport.get_extra_info(name, default)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+async def start_server(handler, host=None, port=None, **kwargs):
+    """asyncio's create_server(), serving each connection with a tasklet.
+
+    handler(conn) is a plain function; it runs in a new tasklet for each
+    connection, with a Connection, which is closed when it returns.
+    Other arguments go to loop.create_server().  Returns the Server.
+    """
+    loop, b = _running_bridge("start_server")
+
+    def serve(conn):
+        with conn:
+            handler(conn)
+
+    def made(conn):
+        stackless.tasklet(serve)(conn)
+        b.kick()
+    return await loop.create_server(lambda: Connection(b, made), host, port,
+                                    **kwargs)
+
+
+def open_connection(host=None, port=None, **kwargs):
+    """A Connection to (host, port), from a tasklet: it blocks until
+    connected.  Other arguments go to loop.create_connection()."""
+    loop, b, cur = _loop_for_tasklet("open_connection")
+    _, conn = wait(loop.create_connection(lambda: Connection(b), host, port,
+                                          **kwargs))
+    return conn
 
 
 # ---------------------------------------------------------------------------

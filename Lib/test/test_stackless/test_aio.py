@@ -513,6 +513,145 @@ class AsyncioSide(StacklessTestCase):
         self.assertEqual(asyncio.run(main()), 'plain')
 
 
+class Connections(StacklessTestCase):
+    """aio.start_server() / open_connection(): a tasklet per connection,
+    in blocking style, on the loop's transports."""
+
+    def serve(self, handler, client):
+        async def main():
+            server = await aio.start_server(handler, '127.0.0.1', 0)
+            port = server.sockets[0].getsockname()[1]
+            try:
+                return await aio.call(client, port)
+            finally:
+                server.close()
+                await server.wait_closed()
+        return aio.run(main())
+
+    def test_echo_lines_and_big_payload(self):
+        def upper(conn):
+            while line := conn.readline():
+                conn.send(line.upper())
+
+        def client(port):
+            with aio.open_connection('127.0.0.1', port) as c:
+                out = []
+                for i in range(3):
+                    c.send(b'line %d\n' % i)
+                    out.append(c.readline())
+                big = b'x' * 500_000 + b'\n'   # beyond every buffer limit
+                c.send(big)
+                out.append(c.readexactly(len(big)) == big.upper())
+                return out
+        self.assertEqual(self.serve(upper, client),
+                         [b'LINE 0\n', b'LINE 1\n', b'LINE 2\n', True])
+
+    def test_eof(self):
+        def greet_and_close(conn):
+            conn.send(b'partial line, then the end')
+
+        def client(port):
+            c = aio.open_connection('127.0.0.1', port)
+            first = c.recv(7)
+            line = c.readline()
+            end = (c.recv(), c.readline())
+            try:
+                c.readexactly(1)
+            except asyncio.IncompleteReadError as e:
+                end += (e.partial,)
+            c.close()
+            return first, line, end
+        self.assertEqual(self.serve(greet_and_close, client),
+                         (b'partial', b' line, then the end',
+                          (b'', b'', b'')))
+
+    def test_send_after_close(self):
+        def nothing(conn):
+            pass
+
+        def client(port):
+            c = aio.open_connection('127.0.0.1', port)
+            c.close()
+            with self.assertRaises(ConnectionResetError):
+                c.send(b'x')
+            return 'ok'
+        self.assertEqual(self.serve(nothing, client), 'ok')
+
+    def test_one_reader_at_a_time_and_kill(self):
+        log = []
+
+        def silent(conn):
+            conn.recv()
+
+        def client(port):
+            c = aio.open_connection('127.0.0.1', port)
+            first = aio.start(lambda: log.append(c.recv()))
+            aio.sleep(0.01)
+            with self.assertRaisesRegex(RuntimeError, 'another tasklet'):
+                c.recv()
+            first.kill()
+            c.send(b'now')
+            c.close()
+            return 'ok'
+        self.assertEqual(self.serve(silent, client), 'ok')
+        self.assertEqual(log, [])
+
+    def test_handler_exception_reported(self):
+        errors = []
+
+        def bad(conn):
+            raise KeyError('handler')
+
+        def client(port):
+            asyncio.get_running_loop().set_exception_handler(
+                lambda loop, ctx: errors.append(ctx['exception']))
+            c = aio.open_connection('127.0.0.1', port)
+            got = c.recv()          # closed by the failed handler
+            c.close()
+            return got
+        self.assertEqual(self.serve(bad, client), b'')
+        self.assertEqual([type(e) for e in errors], [KeyError])
+
+    def test_loop_closed_while_reading(self):
+        log = []
+
+        def handler(conn):
+            try:
+                conn.recv()
+            except aio.LoopClosedError:
+                log.append('closed')
+                raise
+
+        async def main():
+            server = await aio.start_server(handler, '127.0.0.1', 0)
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection('127.0.0.1', port)
+            await asyncio.sleep(0.02)
+            server.close()
+            return writer
+
+        import gc
+        import warnings
+        loop = aio.new_event_loop()
+        writer = loop.run_until_complete(main())
+        # Closed while the handler waits in recv(): the transports left
+        # open are asyncio's to complain about, as after asyncio.run().
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', ResourceWarning)
+            loop.close()
+            writer.get_extra_info('socket')._sock.close()
+            del writer
+            gc.collect()
+        self.assertEqual(log, ['closed'])
+        self.assertEqual(stackless.getruncount(), 1)
+
+    def test_not_from_the_loop(self):
+        async def main():
+            with self.assertRaisesRegex(RuntimeError, 'would block'):
+                aio.open_connection('127.0.0.1', 1)
+        aio.run(main())
+
+
 class LoopInAnotherThread(StacklessTestCase):
     """The loop runs in a thread of its own; tasklets of this thread use
     it with wait(loop=...), and its coroutines reach them over channels
@@ -528,6 +667,8 @@ class LoopInAnotherThread(StacklessTestCase):
         if not self.loop.is_closed():
             self.stop_loop()
             self.loop.close()
+        self.thread.join(10)
+        self.loop = self.thread = None
         super().tearDown()
 
     def stop_loop(self, cancel=True):
@@ -598,9 +739,13 @@ class LoopInAnotherThread(StacklessTestCase):
 
         async def never():
             ran.set()
+        # The loop's thread is held up until the kill is done.
+        hold = threading.Event()
+        self.loop.call_soon_threadsafe(hold.wait, 10)
         t = stackless.tasklet(aio.wait)(never(), loop=self.loop)
         stackless.run()
         t.kill()
+        hold.set()
         asyncio.run_coroutine_threadsafe(asyncio.sleep(0.01),
                                          self.loop).result(10)
         self.assertFalse(ran.is_set())
