@@ -106,6 +106,7 @@ bench: all stock
 	./python bench/threads.py | tee bench/results/threads.txt
 	./python bench/preempt.py | tee bench/results/preempt.txt
 	./python bench/capi.py | tee bench/results/capi.txt
+	./python bench/aio.py | tee bench/results/aio.txt
 	./python bench/instructions.py --json bench/results/instructions.json \
 		| tee bench/results/instructions.txt
 
@@ -114,6 +115,7 @@ bench-quick: all
 	./python bench/pickling.py --quick
 	./python bench/preempt.py --quick
 	./python bench/capi.py --quick
+	./python bench/aio.py --quick
 
 clean:
 	rm -rf $(BUILD) python dist

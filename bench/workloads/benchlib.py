@@ -114,6 +114,23 @@ def report_rate(metric, unit, n, seconds, **extra):
     result(metric, n / seconds, unit, n=n, seconds=seconds, **extra)
 
 
+def rate_main(description, metric, unit, run, start=1):
+    """The whole main() of a rate workload: parse the options, measure
+    run(n) (see measure_rate) and print its RESULT line."""
+    opts = options(description)
+    n, seconds = measure_rate(run, opts.duration, start=start)
+    report_rate(metric, unit, n, seconds)
+
+
+def on_new_loop(coro_fn):
+    """A run(n) for measure_rate() made of an async coro_fn(n) that
+    returns its seconds: each call runs coro_fn(n) to completion on the
+    same new asyncio event loop."""
+    import asyncio
+    loop = asyncio.new_event_loop()
+    return lambda n: loop.run_until_complete(coro_fn(n))
+
+
 def require_stackless():
     """Import the stackless API or skip when this runtime lacks tasklets."""
     try:

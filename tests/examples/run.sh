@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The examples (pickling, threads, pre-emption) and the quick benchmark
-# scripts, against the release build.  Each must exit 0; an example must
-# also print its success line: "same result" when a resumed run matches
-# the uninterrupted one, or a line of its own.
+# The examples (pickling, threads, pre-emption, asyncio) and the quick
+# benchmark scripts, against the release build.  Each must exit 0; an
+# example must also print its success line: "same result" when a resumed
+# run matches the uninterrupted one, or a line of its own.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PY=$REPO/build/release/python
 
@@ -29,6 +29,10 @@ check examples/io_thread.py '^all commands handled$' \
 # invariant, and its last line ends in "OK".
 check examples/game_loop.py '^game_loop: .*, OK$' \
     "$REPO/examples/game_loop.py"
-for bench in threads preempt pickling capi; do
+# A tasklet per connection on asyncio streams (stackless.aio): 200
+# loopback clients, every echo and broadcast checked.
+check examples/chat_server.py '^chat_server: ok: ' \
+    "$REPO/examples/chat_server.py" --selftest
+for bench in threads preempt pickling capi aio; do
     check "bench/$bench.py --quick" '' "$REPO/bench/$bench.py" --quick
 done
