@@ -136,6 +136,10 @@ PyAPI_FUNC(int) PyChannel_SendException(PyChannelObject *self,
                                         PyObject *klass, PyObject *value);
 PyAPI_FUNC(int) PyChannel_SendThrow(PyChannelObject *self, PyObject *exc,
                                     PyObject *val, PyObject *tb);
+/* Ours: stackless.select(ops, block) -- (index, value), None if `block`
+   is 0 and nothing is ready, NULL with an exception. */
+PyAPI_FUNC(PyObject *) PyChannel_Select(PyObject *ops, int block);
+PyAPI_FUNC(PyObject *) PyChannel_Select_nr(PyObject *ops, int block);
 /* A new reference to the first blocked tasklet, or to None. */
 PyAPI_FUNC(PyObject *) PyChannel_GetQueue(PyChannelObject *self);
 PyAPI_FUNC(void) PyChannel_Close(PyChannelObject *self);

@@ -320,6 +320,26 @@ receive(PyObject *self, PyObject *o)
     return PyChannel_Receive(ch);
 }
 
+/* select(ops, block): PyChannel_Select; select_nr the same with _nr,
+   METH_STACKLESS. */
+static PyObject *
+select_ops(PyObject *self, PyObject *args)
+{
+    PyObject *ops;
+    int block = 1;
+    if (!PyArg_ParseTuple(args, "O|p:select", &ops, &block)) {
+        return NULL;
+    }
+    return PyChannel_Select(ops, block);
+}
+
+static PyObject *
+select_ops_nr(PyObject *self, PyObject *o)
+{
+    /* The unwind token goes back to the eval loop untouched. */
+    return PyChannel_Select_nr(o, 1);
+}
+
 /* METH_O | METH_STACKLESS */
 static PyObject *
 receive_nr(PyObject *self, PyObject *o)
@@ -1047,6 +1067,8 @@ static PyMethodDef methods[] = {
     {"send_nr", _PyCFunction_CAST(send_nr), METH_FASTCALL | METH_STACKLESS},
     {"receive", receive, METH_O},
     {"receive_nr", receive_nr, METH_O | METH_STACKLESS},
+    {"select", select_ops, METH_VARARGS},
+    {"select_nr", select_ops_nr, METH_O | METH_STACKLESS},
     {"receive_nr_plain", receive_nr_plain, METH_O},
     {"send_exception", send_exception, METH_VARARGS},
     {"send_throw", send_throw, METH_VARARGS},

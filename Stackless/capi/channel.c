@@ -57,6 +57,29 @@ PyChannel_Receive_nr(PyChannelObject *self)
     return action(self, -1, NULL, 1);
 }
 
+/* select(): as the module function (reference 7.6). */
+PyObject *
+PyChannel_Select(PyObject *ops, int block)
+{
+    if (_PySlp_CapiReady() < 0) {
+        return NULL;
+    }
+    PySlp_HardOnly h;
+    _PySlp_HardOnlyBegin(&h);
+    PyObject *r = _PySlp_Select(ops, block);
+    _PySlp_HardOnlyEnd(&h);
+    return r;
+}
+
+PyObject *
+PyChannel_Select_nr(PyObject *ops, int block)
+{
+    if (_PySlp_CapiReady() < 0) {
+        return NULL;
+    }
+    return _PySlp_Select(ops, block);
+}
+
 /* send_exception(klass, *value): the rules are the method's. */
 int
 PyChannel_SendException(PyChannelObject *self, PyObject *klass,

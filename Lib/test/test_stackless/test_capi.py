@@ -310,6 +310,24 @@ class ChannelTest(StacklessTestCase):
         ch.send(1)
         self.assertEqual(T.channel_info(ch)['closed'], 1)
 
+    def test_select(self):
+        a, b = stackless.channel(), stackless.channel()
+        self.assertIsNone(T.select([a, (b, 1)], False))
+        stackless.tasklet(b.send)('ready')
+        stackless.run()
+        self.assertEqual(T.select([a, b]), (1, 'ready'))
+        with self.assertRaisesRegex(ValueError, 'at least one'):
+            T.select([])
+        for select, soft in ((T.select, False), (T.select_nr, SOFTSWITCH)):
+            r = Receiver(select, [a, (b, 'out')])
+            stackless.run()
+            self.assertEqual(state(r.tasklet), BLOCKED)
+            self.assertEqual(r.tasklet.restorable, soft, select)
+            self.assertEqual(b.receive(), 'out')
+            stackless.run()
+            self.assertEqual(r.result, (1, None))
+            self.assertEqual((a.balance, b.balance), (0, 0))
+
     def test_nr_soft_when_called_from_bytecode(self):
         ch = stackless.channel()
         for receive, soft in ((T.receive_nr, SOFTSWITCH),
