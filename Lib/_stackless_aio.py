@@ -727,7 +727,9 @@ class Connection(asyncio.Protocol):
         self._eof = True
         if self._reader is not None:
             self._wake("_reader")
-        return False                # the transport closes itself
+        # Half-closed: the other end may still read what we send, until
+        # close() (as asyncio's streams allow).
+        return True
 
     def connection_lost(self, exc):
         self._eof = True
@@ -789,10 +791,16 @@ class Connection(asyncio.Protocol):
                 self._transport.resume_reading()
         return data
 
+    def _at_end(self):
+        # A connection lost to an error raises it, as a stream does.
+        if self._lost is not None:
+            raise self._lost
+
     def recv(self, max_bytes=65536):
         """Up to max_bytes bytes; b"" once the other end has closed."""
         while not self._buf:
             if self._eof:
+                self._at_end()
                 return b""
             self._park("_reader", "recv")
         return self._take(max_bytes)
@@ -805,6 +813,8 @@ class Connection(asyncio.Protocol):
             if i >= 0:
                 return self._take(i + 1)
             if self._eof:
+                if not self._buf:
+                    self._at_end()
                 return self._take(len(self._buf))
             start = len(self._buf)
             self._park("_reader", "readline")
@@ -813,6 +823,7 @@ class Connection(asyncio.Protocol):
         """Exactly n bytes; asyncio.IncompleteReadError at the end."""
         while len(self._buf) < n:
             if self._eof:
+                self._at_end()
                 raise asyncio.IncompleteReadError(self._take(len(self._buf)),
                                                   n)
             self._park("_reader", "readexactly")
@@ -829,6 +840,10 @@ class Connection(asyncio.Protocol):
         if self._lost is not None:
             raise ConnectionResetError("the connection was lost") \
                 from self._lost
+
+    def write_eof(self):
+        """Done sending: the other end reads the end; we may still read."""
+        self._transport.write_eof()
 
     def close(self):
         if self._transport is not None:

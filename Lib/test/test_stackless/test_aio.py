@@ -565,6 +565,23 @@ class Connections(StacklessTestCase):
                          (b'partial', b' line, then the end',
                           (b'', b'', b'')))
 
+    def test_half_close(self):
+        # The client is done sending; the reply still reaches it.
+        def handler(conn):
+            data = conn.readline()
+            aio.sleep(0.02)
+            conn.send(data.upper())
+
+        def client(port):
+            c = aio.open_connection('127.0.0.1', port)
+            c.send(b'hello\n')
+            c.write_eof()
+            reply = c.recv()
+            end = c.recv()
+            c.close()
+            return reply, end
+        self.assertEqual(self.serve(handler, client), (b'HELLO\n', b''))
+
     def test_send_after_close(self):
         def nothing(conn):
             pass
