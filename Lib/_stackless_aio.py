@@ -35,17 +35,21 @@ _PUMP_ROUNDS = 16
 
 # One bridge per loop that tasklets have used.
 _bridges = weakref.WeakKeyDictionary()
+_last = [None, None]     # the last loop looked up and its bridge
 _kept_open = []
 
 
 class _Bridge:
     __slots__ = ("loop", "home", "kicked", "waiting", "_close", "_rsock",
-                 "_wsock", "_old_fd", "_thread", "__weakref__")
+                 "_wsock", "_old_fd", "_thread", "turn_end", "__weakref__")
 
     def __init__(self, loop):
         self.loop = loop
         self.home = None        # the tasklet the loop runs in
-        self.kicked = False     # a pump is scheduled
+        self.kicked = False     # a pump is due
+        # The loop pumps at the end of each of its turns (EventLoop): a
+        # kick needs no callback of its own.
+        self.turn_end = isinstance(loop, EventLoop)
         self.waiting = {}       # tasklet -> how to cancel its wait
         # Another thread that makes a tasklet of ours runnable (a channel
         # transfer, a throw) writes a byte here: the loop wakes from its
@@ -73,7 +77,8 @@ class _Bridge:
     def kick(self):
         if not self.kicked:
             self.kicked = True
-            self.loop.call_soon(self.pump)
+            if not self.turn_end:
+                self.loop.call_soon(self.pump)
 
     def pump(self):
         self.kicked = False
@@ -100,7 +105,9 @@ class _Bridge:
                     "exception": exc,
                 })
         if stackless.getruncount() > 1:
-            self.kick()
+            # Still runnable: the loop must not sleep before they run.
+            self.kicked = True
+            self.loop.call_soon(self.pump)
 
     def close(self):
         try:
@@ -135,6 +142,7 @@ class _Bridge:
                 raise err
         finally:
             _bridges.pop(self.loop, None)
+            _last[:] = [None, None]
             del self.loop.close
             if not self.loop.is_closed():
                 self.loop.remove_reader(self._rsock.fileno())
@@ -153,9 +161,12 @@ class _Bridge:
 
 
 def _bridge(loop):
+    if _last[0] is loop:
+        return _last[1]
     b = _bridges.get(loop)
     if b is None:
         b = _bridges[loop] = _Bridge(loop)
+    _last[:] = [loop, b]
     return b
 
 
@@ -900,9 +911,13 @@ class EventLoop(asyncio.SelectorEventLoop):
         super().run_forever()
 
     def _run_once(self):
+        # Tasklets made runnable in a turn (by done callbacks, data that
+        # arrived, asyncio code) run at its end, not a turn later.
         if stackless.getruncount() > 1:
-            _bridge(self).kick()
+            _bridge(self).pump()
         super()._run_once()
+        if stackless.getruncount() > 1:
+            _bridge(self).pump()
 
 
 def new_event_loop():
