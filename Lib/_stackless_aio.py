@@ -196,7 +196,7 @@ def _block(b, cur, fut):
         if b.waiting.pop(cur, None) is not None and not cur.scheduled:
             cur.insert()
             b.kick()
-    fut.add_done_callback(wake)
+    fut.add_done_callback(wake, context=_CALLBACK_CONTEXT)
     b.waiting[cur] = True
     try:
         stackless.schedule_remove()
@@ -223,18 +223,26 @@ class _Carrier:
     use on "their" task: cancel(), cancelling(), uncancel().
     """
 
-    __slots__ = ("_loop", "_coro", "_tasklet", "_waiter", "_must_cancel",
-                 "_cancel_msg", "_cancels", "_expired")
+    __slots__ = ("_loop", "_coro", "_tasklet", "_bridge", "_waiter",
+                 "_must_cancel", "_cancel_msg", "_cancels", "_expired")
 
-    def __init__(self, loop, coro, tasklet):
+    def __init__(self, loop, coro, tasklet, bridge):
         self._loop = loop
         self._coro = coro
         self._tasklet = tasklet
+        self._bridge = bridge
         self._waiter = None
         self._must_cancel = False
         self._cancel_msg = None
         self._cancels = 0
         self._expired = False
+
+    def __call__(self, fut):
+        # The done callback of the future waited on: no closure per wait.
+        t, b = self._tasklet, self._bridge
+        if b.waiting.pop(t, None) is not None and not t.scheduled:
+            t.insert()
+            b.kick()
 
     def __repr__(self):
         return f"<aio.wait() of {self._coro!r} in {self._tasklet!r}>"
@@ -280,73 +288,9 @@ class _Carrier:
 
 _swap_current_task = asyncio.tasks._swap_current_task
 _future_loop = asyncio.futures._get_loop
-
-
-def _run_coroutine(loop, b, cur, coro, timeout):
-    carrier = _Carrier(loop, coro, cur)
-    timer = None
-    if timeout is not None:
-        timer = loop.call_later(timeout, carrier._expire)
-    try:
-        return _steps(loop, b, cur, coro, carrier)
-    except asyncio.CancelledError:
-        if carrier._expired and carrier.uncancel() == 0:
-            raise TimeoutError(
-                f"aio.wait() timed out after {timeout} s") from None
-        raise
-    finally:
-        if timer is not None:
-            timer.cancel()
-
-
-def _steps(loop, b, cur, coro, carrier):
-    exc = None
-    while True:
-        if carrier._must_cancel:
-            carrier._must_cancel = False
-            if not isinstance(exc, asyncio.CancelledError):
-                exc = asyncio.CancelledError(carrier._cancel_msg)
-        prev = _swap_current_task(loop, carrier)
-        try:
-            if exc is None:
-                r = coro.send(None)
-            else:
-                r = coro.throw(exc)
-        except StopIteration as e:
-            return e.value
-        finally:
-            _swap_current_task(loop, prev)
-        exc = None
-        if getattr(r, "_asyncio_future_blocking", None):
-            r._asyncio_future_blocking = False
-            fut = r
-            if _future_loop(fut) is not loop:
-                exc = RuntimeError(f"aio.wait(): {coro!r} awaits {fut!r}, "
-                                   f"of another loop")
-                continue
-        elif r is None:
-            # A bare yield (asyncio.sleep(0)): one turn of the loop.
-            fut = loop.create_future()
-            loop.call_soon(_set_none, fut)
-        else:
-            exc = RuntimeError(f"aio.wait(): {coro!r} yielded {r!r}, "
-                               f"not a future")
-            continue
-        carrier._waiter = fut
-        if carrier._must_cancel and fut.cancel(msg=carrier._cancel_msg):
-            carrier._must_cancel = False
-        try:
-            _block(b, cur, fut)
-        except BaseException:
-            carrier._waiter = None
-            fut.cancel()
-            _abandon(loop, coro, carrier)
-            raise
-        carrier._waiter = None
-        try:
-            fut.result()
-        except BaseException as e:
-            exc = e
+# The context the bridge's done callbacks run in: they read no context
+# variable, and a copy of the current context per wait would cost.
+_CALLBACK_CONTEXT = contextvars.Context()
 
 
 def _abandon(loop, coro, carrier):
@@ -388,26 +332,105 @@ def wait(aw, timeout=None, *, loop=None):
         if asyncio.iscoroutine(aw):
             aw.close()
         raise
-    if not asyncio.isfuture(aw):
-        coro = aw if asyncio.iscoroutine(aw) else _await(aw)
-        return _run_coroutine(loop, b, cur, coro, timeout)
-    if aw.done():
-        return aw.result()
+    if asyncio.isfuture(aw):
+        return _wait_future(loop, b, cur, aw, timeout)
+    # A coroutine is stepped here, as a Task steps its coroutine, with
+    # everything in this one frame: a waiting tasklet parks this frame
+    # and its caller's, nothing more (memory per waiting tasklet).
+    coro = aw if asyncio.iscoroutine(aw) else _await(aw)
+    carrier = _Carrier(loop, coro, cur, b)
+    timer = None
+    if timeout is not None:
+        timer = loop.call_later(timeout, carrier._expire)
+    exc = None
+    try:
+        while True:
+            if carrier._must_cancel:
+                carrier._must_cancel = False
+                if not isinstance(exc, asyncio.CancelledError):
+                    exc = asyncio.CancelledError(carrier._cancel_msg)
+            prev = _swap_current_task(loop, carrier)
+            try:
+                if exc is None:
+                    r = coro.send(None)
+                else:
+                    r = coro.throw(exc)
+            except StopIteration as e:
+                return e.value
+            finally:
+                _swap_current_task(loop, prev)
+            exc = None
+            if getattr(r, "_asyncio_future_blocking", None):
+                r._asyncio_future_blocking = False
+                fut = r
+                if _future_loop(fut) is not loop:
+                    exc = RuntimeError(f"aio.wait(): {coro!r} awaits "
+                                       f"{fut!r}, of another loop")
+                    continue
+            elif r is None:
+                # A bare yield (asyncio.sleep(0)): one turn of the loop.
+                fut = loop.create_future()
+                loop.call_soon(_set_none, fut)
+            else:
+                exc = RuntimeError(f"aio.wait(): {coro!r} yielded {r!r}, "
+                                   f"not a future")
+                continue
+            carrier._waiter = fut
+            if carrier._must_cancel and fut.cancel(msg=carrier._cancel_msg):
+                carrier._must_cancel = False
+            fut.add_done_callback(carrier, context=_CALLBACK_CONTEXT)
+            # While it waits, `waiting` holds the tasklet: often nothing
+            # else does (a server's StreamReader is held weakly).
+            b.waiting[cur] = True
+            try:
+                stackless.schedule_remove()
+            except BaseException:
+                # Killed or thrown into: the coroutine is cancelled.
+                b.waiting.pop(cur, None)
+                fut.remove_done_callback(carrier)
+                carrier._waiter = None
+                fut.cancel()
+                _abandon(loop, coro, carrier)
+                raise
+            carrier._waiter = None
+            if not fut.done():
+                b.waiting.pop(cur, None)
+                fut.remove_done_callback(carrier)
+                exc = RuntimeError("the tasklet was made runnable while "
+                                   "it waited in aio.wait()")
+                continue
+            try:
+                fut.result()
+            except BaseException as e:
+                exc = e
+    except asyncio.CancelledError:
+        if carrier._expired and carrier.uncancel() == 0:
+            raise TimeoutError(
+                f"aio.wait() timed out after {timeout} s") from None
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def _wait_future(loop, b, cur, fut, timeout):
+    if fut.done():
+        return fut.result()
     timer = None
     expired = []
     if timeout is not None:
         def expire():
             expired.append(True)
-            aw.cancel()
+            fut.cancel()
         timer = loop.call_later(timeout, expire)
     try:
-        _block(b, cur, aw)
+        _block(b, cur, fut)
     finally:
         if timer is not None:
             timer.cancel()
-    if expired and aw.cancelled():
+    if expired and fut.cancelled():
         raise TimeoutError(f"aio.wait() timed out after {timeout} s")
-    return aw.result()
+    return fut.result()
 
 
 def _runs_here(loop):
