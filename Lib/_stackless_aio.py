@@ -287,6 +287,7 @@ class _Carrier:
 
 
 _swap_current_task = asyncio.tasks._swap_current_task
+_coro_send = stackless._coro_send
 _future_loop = asyncio.futures._get_loop
 # The context the bridge's done callbacks run in: they read no context
 # variable, and a copy of the current context per wait would cost.
@@ -352,13 +353,15 @@ def wait(aw, timeout=None, *, loop=None):
             prev = _swap_current_task(loop, carrier)
             try:
                 if exc is None:
-                    r = coro.send(None)
+                    done, r = _coro_send(coro)
                 else:
-                    r = coro.throw(exc)
+                    done, r = False, coro.throw(exc)
             except StopIteration as e:
-                return e.value
+                done, r = True, e.value
             finally:
                 _swap_current_task(loop, prev)
+            if done:
+                return r
             exc = None
             if getattr(r, "_asyncio_future_blocking", None):
                 r._asyncio_future_blocking = False

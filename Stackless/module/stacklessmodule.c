@@ -187,6 +187,25 @@ slp_set_wakeup_fd(PyObject *m, PyObject *arg)
     return PyLong_FromLong(old);
 }
 
+/* _coro_send(coro): one step of a coroutine for stackless.aio (D46):
+   (True, its result) when it returned, (False, what it yielded).
+   PyIter_Send reports the return without raising StopIteration, so the
+   step makes no exception and no traceback (which would also make a
+   frame object for the caller's frame), as a Task's C step does not. */
+static PyObject *
+slp_coro_send(PyObject *m, PyObject *coro)
+{
+    PyObject *r;
+    PySendResult how = PyIter_Send(coro, Py_None, &r);
+    if (how == PYGEN_ERROR) {
+        return NULL;
+    }
+    PyObject *t = PyTuple_Pack(2, how == PYGEN_RETURN ? Py_True : Py_False,
+                               r);
+    Py_DECREF(r);
+    return t;
+}
+
 /* select(ops, block=True): parsed by hand, as it may switch softly. */
 static PyObject *
 slp_select(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
@@ -926,6 +945,7 @@ static PyMethodDef stackless_methods[] = {
     {"select", FN(slp_select), FASTCALL_KW, slp_select__doc__},
     {"__getattr__", slp_module_getattr, METH_O, NULL},
     {"_set_wakeup_fd", slp_set_wakeup_fd, METH_O, NULL},
+    {"_coro_send", slp_coro_send, METH_O, NULL},
     {"run", FN(slp_run), FASTCALL_KW, slp_run__doc__},
     STACKLESS_GET_THREAD_INFO_METHODDEF
     STACKLESS_SWITCH_TRAP_METHODDEF
