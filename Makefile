@@ -11,7 +11,7 @@ TOOLS := tools
 
 .PHONY: all run test deps src debug asan stock patches check-patches \
 	reset-src install dist parity bench bench-quick clean distclean \
-	test-variants clinic fuzz fuzz-pickle stress-threads
+	test-variants clinic fuzz fuzz-pickle stress-threads softonly
 
 # Build the release interpreter; ./python runs it.
 all: deps
@@ -60,6 +60,10 @@ debug: deps
 
 asan: deps
 	$(TOOLS)/build.sh asan
+
+# The soft-only interpreter (no C stack slicing), build/softonly/python.
+softonly: deps
+	$(TOOLS)/build.sh softonly
 
 stock: deps
 	$(TOOLS)/build.sh stock

@@ -34,8 +34,16 @@ STACKLESS_OBJS = \
 		Stackless/module/pickling.o \
 		Stackless/module/stacklessmodule.o \
 		Stackless/module/taskletobject.o \
-		Stackless/platf/cstack.o \
-		Stackless/platf/switch.o
+		Stackless/platf/cstack.o
+
+# configure --with-hard-switch: `no` builds soft-only, without the target's
+# stack switching routine (docs/architecture.md, D47).
+ifeq ($(STACKLESS_HARD_SWITCH),no)
+STACKLESS_CFLAGS = -DSLP_SOFT_ONLY=1
+else
+STACKLESS_CFLAGS =
+STACKLESS_OBJS += Stackless/platf/switch.o
+endif
 
 STACKLESS_HEADERS = \
 		$(srcdir)/Include/stackless.h \
@@ -49,7 +57,8 @@ STACKLESS_HEADERS = \
 # configure does not know about them: create them here.
 Stackless/%.o: $(srcdir)/Stackless/%.c $(STACKLESS_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) -c $(PY_CORE_CFLAGS) -I$(srcdir)/Stackless -o $@ $<
+	$(CC) -c $(PY_CORE_CFLAGS) $(STACKLESS_CFLAGS) -I$(srcdir)/Stackless \
+		-o $@ $<
 
 # Assembly: platf/switch.S includes the target's switch_*.S.  Only pattern
 # rules here: an explicit target would become the Makefile's default goal.

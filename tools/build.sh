@@ -4,6 +4,8 @@
 #   tools/build.sh release   build/release  the interpreter ./python runs
 #   tools/build.sh debug     build/debug    --with-pydebug
 #   tools/build.sh asan      build/asan     AddressSanitizer
+#   tools/build.sh softonly  build/softonly --without-hard-switch: no C
+#                                           stack slicing (D47)
 #   tools/build.sh stock     build/stock    pristine 3.13.5, release flags:
 #                                           the reference for parity and speed
 #
@@ -13,7 +15,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$REPO/build
-variant=${1:?usage: build.sh release|debug|asan|stock}
+variant=${1:?usage: build.sh release|debug|asan|softonly|stock}
 jobs=${JOBS:-$(nproc)}
 
 # System expat, libffi, zlib and OpenSSL (3.13 always uses the system
@@ -21,11 +23,15 @@ jobs=${JOBS:-$(nproc)}
 # -O3, no PGO/LTO; see docs/building.md for the measurement behind that.
 CONFIGURE_COMMON=(--with-system-expat ${SLP_CONFIGURE_EXTRA:-})
 
+# Our variants choose soft-only by themselves on a target with no stack
+# switching routine; plain ./configure stops there, naming both ways out.
 case $variant in
-    release|stock) flags=() ;;
-    debug) flags=(--with-pydebug) ;;
+    stock) flags=() ;;
+    release) flags=(--with-hard-switch=auto) ;;
+    debug) flags=(--with-hard-switch=auto --with-pydebug) ;;
+    softonly) flags=(--without-hard-switch) ;;
     asan)
-        flags=(--with-address-sanitizer --without-pymalloc)
+        flags=(--with-hard-switch=auto --with-address-sanitizer --without-pymalloc)
         # CPython frees not everything at exit, by design: LeakSanitizer
         # would fail the build's own helper runs (as in upstream's ASan CI).
         # Leaks are hunted with refleak runs of the debug build instead.

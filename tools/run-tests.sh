@@ -25,15 +25,24 @@ run_checks() {
         failed=$((failed + 1))           # a script that checked nothing
     fi
 }
-# Test-only tools: a cross compiler and qemu-user for the AArch64 run of the
-# stack switching test, gdb for test_gdb.  As root they are installed here;
+# Test-only tools: cross compilers, qemu-user, mingw-w64 with wine and
+# clang for the stack switching test on every target (tests/cstack/run.sh
+# lists them), gdb for test_gdb.  As root they are installed here;
 # otherwise the checks that need them fail or are skipped (against parity).
 if [ "$(id -u)" = 0 ]; then
-    tools/install-deps.sh gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gdb
+    tools/install-deps.sh qemu-user gdb clang \
+        gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+        gcc-i686-linux-gnu libc6-dev-i386-cross \
+        gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
+        gcc-riscv64-linux-gnu libc6-dev-riscv64-cross \
+        gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross \
+        gcc-s390x-linux-gnu libc6-dev-s390x-cross \
+        gcc-mingw-w64-x86-64 wine64
 fi
-run_checks "Stack switching primitive (Stackless/platf), native, ASan, AArch64" tests/cstack/run.sh
+run_checks "Stack switching primitive (Stackless/platf) on every target" tests/cstack/run.sh
 run_checks "Patch workflow (fetch, materialise, export, check)" tests/driver/patch_workflow.sh
 run_checks "Build failure paths (bad tarball, no root)" tests/driver/fetch_errors.sh
+run_checks "configure --with-hard-switch (a target with no routine)" tests/driver/hard_switch_configure.sh
 run_checks "Install and embedding smoke test" tests/install/smoke.sh
 run_checks "User guide examples (docs/user-guide.md)" tests/docs/run.sh
 run_checks "Examples and quick benchmarks (tests/examples/run.sh)" tests/examples/run.sh
@@ -61,6 +70,21 @@ if STACKLESS_TEST_SOFTSWITCH=0 ./python -m test test_stackless \
 else
     echo "FAIL: test_stackless, hard switching only (log: $logs/test_stackless-hard.log)"
     tail -n 20 "$logs/test_stackless-hard.log" | sed 's/^/    /'
+    failed=$((failed + 1))
+fi
+
+# The soft-only interpreter (configure --without-hard-switch, D47): its own
+# build directory, and test_stackless, whose tests that need a hard switch
+# skip with that reason.
+echo "== test_stackless on the soft-only build (build/softonly)"
+if tools/build.sh softonly > "$logs/softonly-build.log" 2>&1 \
+        && build/softonly/python -m test test_stackless -j2 \
+            > "$logs/test_stackless-softonly.log" 2>&1; then
+    echo "PASS: test_stackless, soft-only build"
+    passed=$((passed + 1))
+else
+    echo "FAIL: test_stackless, soft-only build (logs: $logs/softonly-build.log, $logs/test_stackless-softonly.log)"
+    tail -n 20 "$logs/test_stackless-softonly.log" "$logs/softonly-build.log" 2>/dev/null | sed 's/^/    /'
     failed=$((failed + 1))
 fi
 

@@ -51,9 +51,79 @@ _PySlp_HardStart(void *value, void *arg)
     Py_CLEAR(t->func);
     Py_CLEAR(t->args);
     Py_CLEAR(t->kwargs);
-    _PySlp_TaskletEnd(ts, t);
+    (void)_PySlp_TaskletEnd(ts, t);
     /* The next tasklet runs softly: this context dispatches from now on. */
     _PySlp_DispatchLoop(ts);
+}
+
+/* Soft-only (D47): the function that starts `t`, bound to a C callable
+   with no keyword arguments, as a Python frame: start(f, *args) calls
+   f(*args) with a CALL instruction, so that a stackless function as the
+   callable (tasklet(channel.send)) is called by bytecode and may park.
+   NULL (no error) where there is none: more arguments, or keywords. */
+static PyObject *
+start_shim(PyTaskletObject *t)
+{
+    Py_ssize_t n = t->args != NULL ? PyTuple_GET_SIZE(t->args) : 0;
+    if (t->ts == NULL || n >= PySlp_START_SHIMS
+        || (t->kwargs != NULL && PyDict_GET_SIZE(t->kwargs) != 0)) {
+        return NULL;
+    }
+    return t->ts->settings->start_shims[n];
+}
+
+/* Make the start function of `t` (bound) if it will need one: called
+   when it is bound, where running a little Python code is safe, unlike
+   in the switch that starts it.  Returns 0, or -1 with an exception. */
+int
+_PySlp_PrepareStartShim(PyTaskletObject *t)
+{
+    if (t->func == NULL || t->args == NULL || t->ts == NULL
+        || _PySlp_IsPythonCallable(t->func)) {
+        return 0;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(t->args);
+    if (n >= PySlp_START_SHIMS) {
+        return 0;
+    }
+    PyObject **slot = &t->ts->settings->start_shims[n];
+    if (*slot != NULL) {
+        return 0;
+    }
+    /* def tasklet_start(f, a0, a1):
+           return f(a0, a1) */
+    char src[160] = "def tasklet_start(f";
+    char call[80] = "    return f(";
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char a[8];
+        PyOS_snprintf(a, sizeof(a), ", a%d", (int)i);
+        strcat(src, a);
+        strcat(call, a + (i == 0 ? 2 : 0));
+    }
+    strcat(src, "):\n");
+    strcat(src, call);
+    strcat(src, ")\n");
+    PyObject *code = Py_CompileString(src, "<stackless>", Py_file_input);
+    if (code == NULL) {
+        return -1;
+    }
+    PyObject *globals = Py_BuildValue("{sssO}", "__name__", "stackless",
+                                      "__builtins__", PyEval_GetBuiltins());
+    PyObject *r = globals ? PyEval_EvalCode(code, globals, globals) : NULL;
+    Py_DECREF(code);
+    if (r == NULL) {
+        Py_XDECREF(globals);
+        return -1;
+    }
+    Py_DECREF(r);
+    PyObject *f;
+    int found = PyDict_GetItemStringRef(globals, "tasklet_start", &f);
+    Py_DECREF(globals);
+    if (found <= 0) {
+        return found < 0 ? -1 : 0;
+    }
+    Py_XSETREF(*slot, f);
+    return 0;
 }
 
 /* The current tasklet starts softly: its first frame goes on its own
@@ -68,6 +138,43 @@ _PySlp_SoftStart(PySlp_ThreadState *ts, _PyInterpreterFrame *entry)
         return -1;
     }
     PyObject *func = t->func, *args = t->args, *kwargs = t->kwargs;
+    PyObject *shim;
+    if (!SLP_HARD_SWITCH && !_PySlp_IsPythonCallable(func)
+        && (shim = start_shim(t)) != NULL) {
+        /* Soft-only: start(func, *args) instead (start_shim). */
+        Py_ssize_t n = PyTuple_GET_SIZE(args);
+        PyObject *shim_args = PyTuple_New(n + 1);
+        if (shim_args == NULL) {
+            return -1;
+        }
+        PyTuple_SET_ITEM(shim_args, 0, Py_NewRef(func));
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyTuple_SET_ITEM(shim_args, i + 1,
+                             Py_NewRef(PyTuple_GET_ITEM(args, i)));
+        }
+        t->func = Py_NewRef(shim);
+        t->args = shim_args;
+        Py_DECREF(func);
+        Py_DECREF(args);
+        func = t->func;
+        args = t->args;
+    }
+    if (!SLP_HARD_SWITCH && !_PySlp_IsPythonCallable(func)) {
+        /* Soft-only (D47): no C context of its own to start in.  The call
+           runs here, on the dispatcher's, to its end: switching inside it
+           raises (_PySlp_PrepareSwitchSlow).  As for a hard start, the
+           call stays referenced from the tasklet while it runs. */
+        ts->tstate->current_frame = entry;
+        _PySlp_BegunLink(ts, t);
+        PyObject *r = PyObject_Call(func, args, kwargs);
+        Py_XDECREF(r);
+        /* It ends with no frame, as a hard-started tasklet does. */
+        ts->tstate->current_frame = NULL;
+        Py_CLEAR(t->func);
+        Py_CLEAR(t->args);
+        Py_CLEAR(t->kwargs);
+        return -1;
+    }
     t->func = t->args = t->kwargs = NULL;
     PyObject *callargs = args;
     if (PyMethod_Check(func)) {
@@ -199,10 +306,12 @@ deliver(PySlp_ThreadState *ts, PyTaskletObject *w, PyObject *exc)
 }
 
 /* `t`, the current tasklet, has finished (with the exception set, if
-   one ended it).  Returns when the tasklet that runs next is current and
+   one ended it).  Returns 0 when the tasklet that runs next is current and
    runs softly in this C context, which then becomes its dispatcher;
-   otherwise switches away for good.  Nothing here can fail (D32). */
-void
+   otherwise switches away for good -- except in a soft-only build, where
+   it returns 1 when the next is main: the dispatcher returns to it (D47).
+   Nothing here can fail (D32). */
+int
 _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
 {
     PyObject *exc = PyErr_GetRaisedException();
@@ -280,8 +389,8 @@ _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t)
     ts->queues_frozen--;
     ts->no_switch--;
     int rc = _PySlp_Transfer(ts, next, PySlp_SWITCH_HARD, 1, NULL);
-    assert(rc == PySlp_DISPATCH_NEXT);
-    (void)rc;
+    assert(rc == PySlp_DISPATCH_NEXT || rc == PySlp_DISPATCH_EXIT);
+    return rc == PySlp_DISPATCH_EXIT;
 }
 
 /* ------------------------------------------------------------------ */
@@ -302,12 +411,19 @@ _PySlp_SoftSwitch(PyThreadState *tstate, _PyInterpreterFrame *entry,
         _PySlp_ResumePointAtCheck(frame);
         return _PySlp_RESUME_RAISE;
     }
-    if (frame != NULL && _PySlp_Park(ts, frame)) {
-        *result = ts->home_result;
-        ts->home_result = NULL;
-        return _PySlp_RESUME_EXIT;
-    }
+    int parked = frame != NULL ? _PySlp_Park(ts, frame) : 0;
     for (;;) {
+        if (parked == 1) {
+            *result = ts->home_result;
+            ts->home_result = NULL;
+            return _PySlp_RESUME_EXIT;
+        }
+        if (parked == 2) {
+            /* Soft-only: main runs next, below this dispatcher, which
+               returns to it (_PySlp_DispatchNested). */
+            *result = Py_NewRef(Py_None);
+            return _PySlp_RESUME_EXIT;
+        }
         int how = ts->current->parked ? _PySlp_ResumeParked(ts, entry)
                                       : _PySlp_SoftStart(ts, entry);
         if (how >= 0) {
@@ -315,32 +431,41 @@ _PySlp_SoftSwitch(PyThreadState *tstate, _PyInterpreterFrame *entry,
         }
         if (how == PySlp_RESUME_PARK_AGAIN) {
             /* Its C function switched again (core/cfunction.c). */
-            int left = _PySlp_Park(ts, ts->tstate->current_frame);
-            assert(left == 0);
-            (void)left;
+            parked = _PySlp_Park(ts, ts->tstate->current_frame);
+            assert(parked != 1);
             continue;
         }
-        /* It ended before it began; the next one may run here too. */
-        _PySlp_TaskletEnd(ts, ts->current);
+        /* It ended before it began (or, soft-only, it was a C call that
+           ran to its end); the next one may run here too. */
+        parked = _PySlp_TaskletEnd(ts, ts->current) ? 2 : 0;
     }
 }
 
-void _Py_NO_RETURN
-_PySlp_DispatchLoop(PySlp_ThreadState *ts)
+/* Run soft tasklets, starting with the current one, with the C
+   recursion budget `c_budget` for each.  With hard switching this goes on
+   for the life of the C context (a homed tasklet's frames finishing go
+   home); soft-only, it returns once main is current again (D47). */
+static void
+dispatch(PySlp_ThreadState *ts, int c_budget)
 {
     PyThreadState *tstate = ts->tstate;
     for (;;) {
         /* The eval loop's entry checks the C recursion budget of whoever
-           was current; a dispatcher runs at the base of the C stack. */
-        tstate->c_recursion_remaining = ts->c_remaining_base;
+           was current. */
+        tstate->c_recursion_remaining = c_budget;
         /* An entry frame as the frame to run: the eval loop's hook sees
            it and runs the current tasklet's frames instead. */
         _PyInterpreterFrame dummy;
         memset(&dummy, 0, sizeof(dummy));
         dummy.owner = FRAME_OWNED_BY_CSTACK;
         PyObject *r = _PyEval_EvalFrameDefault(tstate, &dummy, 0);
-        /* The current tasklet's first frame has returned or raised. */
         PyTaskletObject *t = ts->current;
+        if (!SLP_HARD_SWITCH && !_PySlp_ResumesSoftly(t)) {
+            /* Left for main, below us (the result is a placeholder). */
+            Py_XDECREF(r);
+            return;
+        }
+        /* The current tasklet's first frame has returned or raised. */
         if (t->homed) {
             _PySlp_GoHome(ts, t, r);
         }
@@ -350,8 +475,33 @@ _PySlp_DispatchLoop(PySlp_ThreadState *ts)
             Py_DECREF(r);
             PyErr_SetRaisedException(exc);
         }
-        _PySlp_TaskletEnd(ts, t);
+        if (_PySlp_TaskletEnd(ts, t)) {
+            return;
+        }
     }
+}
+
+void _Py_NO_RETURN
+_PySlp_DispatchLoop(PySlp_ThreadState *ts)
+{
+    /* A fresh C context: it starts at the base of the C stack. */
+    dispatch(ts, ts->c_remaining_base);
+    Py_UNREACHABLE();
+}
+
+/* Soft-only (D47): main switched to a soft tasklet, now current.  Run
+   soft tasklets on top of main's C stack until main is current again.
+   Everything the dispatcher's loop put on the C stack is gone then. */
+void
+_PySlp_DispatchNested(PySlp_ThreadState *ts)
+{
+    assert(!SLP_HARD_SWITCH && ts->nested_dispatch == 0);
+    PyThreadState *tstate = ts->tstate;
+    int c_remaining = tstate->c_recursion_remaining;
+    ts->nested_dispatch = 1;
+    dispatch(ts, c_remaining);
+    ts->nested_dispatch = 0;
+    tstate->c_recursion_remaining = c_remaining;
 }
 
 /* The first code of a fresh C context made for a tasklet that runs

@@ -29,6 +29,9 @@ settings_destroy(PyObject *capsule)
     Py_CLEAR(s->error_handler);
     Py_CLEAR(s->reduce_frame);
     Py_CLEAR(s->var_names);
+    for (int i = 0; i < PySlp_START_SHIMS; i++) {
+        Py_CLEAR(s->start_shims[i]);
+    }
     PyMem_Free(s);
 }
 

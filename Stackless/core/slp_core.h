@@ -168,6 +168,8 @@ struct _PySlp_Channel {
 #define PySlp_PICKLEFLAGS_CODE_BY_REFERENCE      8
 #define PySlp_PICKLEFLAGS_MASK                   15
 
+#define PySlp_START_SHIMS 5
+
 /* The interpreter-wide settings: one set per interpreter, dropped with it
    (core/settings.c). */
 typedef struct {
@@ -180,6 +182,9 @@ typedef struct {
     Py_ssize_t code_extra_index;    /* co_extra slot + 1 (codecheck.c) */
     PyObject *reduce_frame;     /* _wrap.set_reduce_frame() */
     PyObject *var_names;        /* ContextVar -> (module, name) found */
+    /* Soft-only (D47): Python functions f(*args) -> callable(*args) that
+       start a tasklet whose callable is C code, by number of args. */
+    PyObject *start_shims[PySlp_START_SHIMS];
 } PySlp_Settings;
 
 struct _PySlp_ThreadState {
@@ -233,6 +238,8 @@ struct _PySlp_ThreadState {
                                    tasklet of this one runnable; -1 */
     void *idle_lock;            /* PyThread_type_lock, made on first wait */
     int threadblock;            /* run(threadblock=True) is in force */
+    int nested_dispatch;        /* soft-only: a dispatcher runs on top of
+                                   main's C stack (D47) */
     int gc_collecting;          /* this thread runs the collector */
     /* Pre-emption (core/preempt.c), owned by the first run() with a
        timeout or a budget; preempt_owner is NULL while none is active. */
@@ -525,6 +532,8 @@ int _PySlp_CanPark(PySlp_ThreadState *ts);
 #define PySlp_SWITCH_HARD   0   /* the C stack is saved; resumed later */
 #define PySlp_SWITCH_SOFT   1   /* parks: return PySlp_UNWIND at once */
 #define PySlp_DISPATCH_NEXT 2   /* dying: the next runs in this context */
+#define PySlp_DISPATCH_EXIT 3   /* soft-only: the dispatcher returns to
+                                   main, below it on the C stack (D47) */
 
 int _PySlp_PrepareStart(PySlp_ThreadState *ts, PyTaskletObject *next);
 
@@ -609,6 +618,8 @@ _PySlp_SwitchTo(PySlp_ThreadState *ts, PyTaskletObject *next, int how)
 /* core/softswitch.c: parking frames instead of copying C stacks */
 
 int _PySlp_SoftStartable(PySlp_ThreadState *ts, PyTaskletObject *t);
+int _PySlp_IsPythonCallable(PyObject *f);
+void _PySlp_RaiseCannotPark(PySlp_ThreadState *ts);
 int _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame);
 int _PySlp_ResumeParked(PySlp_ThreadState *ts, _PyInterpreterFrame *entry);
 void _Py_NO_RETURN _PySlp_GoHome(PySlp_ThreadState *ts, PyTaskletObject *t,
@@ -630,9 +641,11 @@ int _PySlp_CFramePicklable(PyObject *cf);
 
 void _PySlp_HardStart(void *value, void *arg);
 int _PySlp_SoftStart(PySlp_ThreadState *ts, _PyInterpreterFrame *entry);
-void _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t);
+int _PySlp_PrepareStartShim(PyTaskletObject *t);
+int _PySlp_TaskletEnd(PySlp_ThreadState *ts, PyTaskletObject *t);
 void _PySlp_DispatchStart(void *value, void *arg);
 void _Py_NO_RETURN _PySlp_DispatchLoop(PySlp_ThreadState *ts);
+void _PySlp_DispatchNested(PySlp_ThreadState *ts);
 
 /* ------------------------------------------------------------------ */
 /* core/schedule.c: schedule(), run() and who runs next */

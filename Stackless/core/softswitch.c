@@ -157,8 +157,10 @@ check_chain:
     }
     /* Frames run by a loop entered from C (main's): they may leave it,
        which then waits as the tasklet's home, if they are the tasklet's
-       whole chain -- no frames of it lie below that loop's entry. */
-    if (cur->homed) {
+       whole chain -- no frames of it lie below that loop's entry.  A
+       soft-only build has no home to keep: main switches from where it
+       is, with a dispatcher on top of it (D47). */
+    if (cur->homed || !SLP_HARD_SWITCH) {
         return 0;
     }
     while (f->previous != NULL
@@ -181,6 +183,68 @@ check_chain:
     return 1;
 }
 
+/* A soft-only build (D47) cannot switch the current tasklet, which is
+   not main and may not park: raise RuntimeError saying why, naming the C
+   call in the way when there is one. */
+void
+_PySlp_RaiseCannotPark(PySlp_ThreadState *ts)
+{
+    PyThreadState *tstate = ts->tstate;
+    PyTaskletObject *cur = ts->current;
+    _PyInterpreterFrame *f = tstate->current_frame;
+    const char *why = NULL;
+    PyObject *caller = NULL, *callee = NULL;
+    if (tstate->interp->eval_frame != NULL) {
+        why = "a PEP 523 frame evaluator is installed";
+    }
+    else if (tstate->c_tracefunc != NULL || tstate->c_profilefunc != NULL) {
+        why = "a tracer or profiler is set (sys.settrace, sys.setprofile)";
+    }
+    else if (f == NULL || f->owner == FRAME_OWNED_BY_CSTACK) {
+        why = "the tasklet is running C code (its callable is not a "
+              "Python function, or C code called the switching function)";
+    }
+    else {
+        /* The innermost C call between the current frame and the
+           tasklet's first frame: the Python frames either side of it. */
+        _PyInterpreterFrame *above = f;
+        for (_PyInterpreterFrame *g = f; g != NULL && g != cur->base_frame;
+             g = g->previous) {
+            if (g->owner != FRAME_OWNED_BY_CSTACK) {
+                above = g;
+                continue;
+            }
+            _PyInterpreterFrame *below = g->previous;
+            while (below != NULL && below->owner == FRAME_OWNED_BY_CSTACK) {
+                below = below->previous;
+            }
+            if (below != NULL) {
+                caller = _PyFrame_GetCode(below)->co_qualname;
+                callee = _PyFrame_GetCode(above)->co_qualname;
+            }
+            break;
+        }
+        if (caller == NULL) {
+            why = "the switching function was not called directly by "
+                  "Python code (C code such as map(), a callback or a key "
+                  "function called it), or sys.monitoring watches the call";
+        }
+    }
+    if (why != NULL) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "cannot switch tasklets here: %s; this interpreter is "
+                     "built without hard switching (soft-only)", why);
+    }
+    else {
+        PyErr_Format(PyExc_RuntimeError,
+                     "cannot switch tasklets here: %U() called C code (a "
+                     "builtin, a special method, a callback, or the first "
+                     "pass of a for loop over a generator) that called "
+                     "%U(), which switched; this interpreter is built "
+                     "without hard switching (soft-only)", caller, callee);
+    }
+}
+
 /* Whether `t`, set up but never run, can start as a soft tasklet: its
    first frame is a Python function's, made without a C call. */
 int
@@ -191,7 +255,14 @@ _PySlp_SoftStartable(PySlp_ThreadState *ts, PyTaskletObject *t)
         || ts->tstate->interp->eval_frame != NULL) {
         return 0;
     }
-    PyObject *f = t->func;
+    return _PySlp_IsPythonCallable(t->func);
+}
+
+/* Whether calling `f` only pushes a Python frame: a function, or a
+   method of one. */
+int
+_PySlp_IsPythonCallable(PyObject *f)
+{
     if (PyMethod_Check(f)) {
         f = PyMethod_GET_FUNCTION(f);
     }
@@ -226,7 +297,8 @@ _PySlp_IsParking(PyThreadState *tstate, _PyInterpreterFrame *frame)
    it: this C context is nobody's any more and is dropped -- unless the
    parked frames are leaving their home loop, which then waits for them.
    Returns 0, or 1 once the frames that left this loop have finished (the
-   result in ts->home_result). */
+   result in ts->home_result); in a soft-only build, 2 when the next is
+   main, for which this dispatcher's loop must return (D47). */
 int
 _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
 {
@@ -289,6 +361,10 @@ _PySlp_Park(PySlp_ThreadState *ts, _PyInterpreterFrame *frame)
     }
     if (!leaving) {
         if (hard_next) {
+            if (!SLP_HARD_SWITCH) {
+                /* It is main, below this dispatcher (D47). */
+                return 2;
+            }
             (void)_PySlp_cstack_switch(NULL, to, ts);
             Py_UNREACHABLE();
         }

@@ -145,7 +145,7 @@ bind_now(PyTaskletObject *t, PyObject *func, PyObject *args,
     Py_XSETREF(t->kwargs, kw);
     Py_XSETREF(t->tempval, Py_NewRef(Py_None));
     t->alive = 1;
-    return 0;
+    return SLP_HARD_SWITCH ? 0 : _PySlp_PrepareStartShim(t);
 }
 
 int

@@ -60,6 +60,19 @@ _PySlp_PrepareStart(PySlp_ThreadState *ts, PyTaskletObject *next)
         || _PySlp_SoftStartable(ts, next)) {
         return 0;
     }
+    if (!SLP_HARD_SWITCH) {
+        /* Soft-only (D47): a dispatcher calls it from C; only a frame
+           evaluator (PEP 523) that must see its first frame is in the
+           way: soft switching is always on. */
+        if (ts->tstate->interp->eval_frame == NULL) {
+            return 0;
+        }
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot start a tasklet while a PEP 523 frame "
+                        "evaluator is installed: this interpreter is built "
+                        "without hard switching (soft-only)");
+        return -1;
+    }
     PySlp_HardState *h = _PySlp_Hard(next);
     if (h == NULL) {
         return -1;
@@ -111,12 +124,20 @@ _PySlp_PrepareSwitchSlow(PySlp_ThreadState *ts, PyTaskletObject *next)
     /* A hard switch saves prev's C stack and cuts its entry frames; a
        soft next runs under a dispatcher, whose context is new. */
     PyTaskletObject *prev = ts->current;
+    if (!SLP_HARD_SWITCH && ts->nested_dispatch) {
+        /* Soft-only (D47): only main, at the bottom of the C stack, may
+           stay where it is while others run; nothing else can wait. */
+        _PySlp_RaiseCannotPark(ts);
+        return -1;
+    }
     PySlp_HardState *h = _PySlp_Hard(prev);
     if (h == NULL
         || _PySlp_ReserveCuts(prev, ts->tstate->current_frame) < 0
-        || _PySlp_cstack_reserve(&h->cstack, _PySlp_StackReserve(ts)) < 0
-        || (_PySlp_ResumesSoftly(next)
-            && _PySlp_cstack_reserve(&ts->dispatcher, 0) < 0)) {
+        || (SLP_HARD_SWITCH
+            && (_PySlp_cstack_reserve(&h->cstack,
+                                      _PySlp_StackReserve(ts)) < 0
+                || (_PySlp_ResumesSoftly(next)
+                    && _PySlp_cstack_reserve(&ts->dispatcher, 0) < 0)))) {
         PyErr_NoMemory();
         return -1;
     }
@@ -195,6 +216,25 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
         ts->head = next;
     }
     _PySlp_CStack *to;
+    if (!SLP_HARD_SWITCH) {
+        /* Soft-only (D47): main stays where it is on the C stack and a
+           dispatcher runs on top of it until main is current again. */
+        if (dying) {
+            tstate->current_frame = NULL;
+            tstate->datastack_chunk = NULL;
+            tstate->datastack_top = NULL;
+            tstate->datastack_limit = NULL;
+            if (soft_next) {
+                _PySlp_PostSwitch(ts);
+                return PySlp_DISPATCH_NEXT;
+            }
+            /* Main: it loads its state itself, below. */
+            return PySlp_DISPATCH_EXIT;
+        }
+        assert(soft_next && ts->nested_dispatch == 0);
+        _PySlp_DispatchNested(ts);
+        goto resumed;
+    }
     if (soft_next) {
         /* A dispatcher loads its state: core/lifecycle.c. */
         if (dying) {
@@ -218,6 +258,7 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
         /* The C stack grew past its reserve and no memory is left. */
         goto undo;
     }
+resumed:
     /* prev is resumed, by whoever switched to it. */
     _PySlp_StateLoad(ts, prev);
     _PySlp_PostSwitch(ts);

@@ -590,6 +590,13 @@ stackless_enable_softswitch(PyObject *module, PyObject *flag)
         if (v < 0) {
             return NULL;
         }
+        if (!v && !SLP_HARD_SWITCH) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "soft switching cannot be turned off: this "
+                            "interpreter is built without hard switching "
+                            "(soft-only)");
+            return NULL;
+        }
         s->softswitch = v;
     }
     return PyBool_FromLong(old);
@@ -997,7 +1004,9 @@ stackless_exec(PyObject *m)
         || PyModule_AddIntConstant(m, "PICKLEFLAGS_RESET_AG_FINALIZER",
                                    4) < 0
         || PyModule_AddIntConstant(m, "PICKLEFLAGS_CODE_BY_REFERENCE",
-                                   PySlp_PICKLEFLAGS_CODE_BY_REFERENCE) < 0) {
+                                   PySlp_PICKLEFLAGS_CODE_BY_REFERENCE) < 0
+        || PyModule_AddObjectRef(m, "hard_switching",
+                                 SLP_HARD_SWITCH ? Py_True : Py_False) < 0) {
         return -1;
     }
     PyObject *all = Py_BuildValue(

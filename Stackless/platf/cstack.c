@@ -2,11 +2,49 @@
  * routine per platform (slp_platform.h); this file decides what to copy. */
 
 #include "cstack.h"
-#include "slp_platform.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if SLP_HARD_SWITCH
+#  include "slp_platform.h"
+/* Platform routines (switch_*.S). */
+extern void *_PySlp_switch(void *(*save)(void *, void *),
+                           void (*restore)(void *), void *arg);
+extern void _PySlp_init_image(void *image,
+                              void (*fn)(void *, void *), void *arg);
+#else
+/* Soft-only: no target routine.  Keeping the rest of this file (buffers,
+   reservations) lets callers stay free of #ifdefs; reaching a switch is a
+   bug of the caller, so it stops the process loudly. */
+#  define SLP_START_IMAGE_SIZE 16
+#  define SLP_STACK_ALIGN 16
+static void
+no_switch_routine(void)
+{
+    fputs("Stackless: C stack switch requested in a soft-only build\n",
+          stderr);
+    abort();
+}
+
+static void *
+_PySlp_switch(void *(*save)(void *, void *), void (*restore)(void *),
+              void *arg)
+{
+    (void)save; (void)restore; (void)arg;
+    no_switch_routine();
+    return NULL;
+}
+
+static void
+_PySlp_init_image(void *image, void (*fn)(void *, void *), void *arg)
+{
+    (void)image; (void)fn; (void)arg;
+    no_switch_routine();
+}
+#endif
 
 #if defined(__has_feature)
 #  if __has_feature(address_sanitizer)
@@ -22,12 +60,6 @@
 #else
 #  define SLP_NO_ASAN
 #endif
-
-/* Platform routines (switch_*.S). */
-extern void *_PySlp_switch(void *(*save)(void *, void *),
-                           void (*restore)(void *), void *arg);
-extern void _PySlp_init_image(void *image,
-                              void (*fn)(void *, void *), void *arg);
 
 /* What one switch does.  It must not live on the stack: the stack is
    rewritten halfway through the switch.  One per thread. */

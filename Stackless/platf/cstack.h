@@ -15,6 +15,16 @@
 
 #include <stddef.h>
 
+/* Whether this build slices C stacks at all.  A soft-only build
+   (configure --without-hard-switch; docs/architecture.md, D47) has no
+   switch routine: _PySlp_cstack_init() and _PySlp_cstack_switch() abort
+   there, and the interpreter never calls them. */
+#ifdef SLP_SOFT_ONLY
+#  define SLP_HARD_SWITCH 0
+#else
+#  define SLP_HARD_SWITCH 1
+#endif
+
 typedef struct _PySlp_CStack {
     char *base;         /* the context never uses the stack at or above */
     char *sp;           /* its stack pointer while suspended, else NULL */
