@@ -74,6 +74,12 @@ class _Bridge:
             pass
         self.kick()
 
+    def wake(self, t):
+        """Make `t` runnable if it still waits here (once only)."""
+        if self.waiting.pop(t, None) is not None and not t.scheduled:
+            t.insert()
+            self.kick()
+
     def kick(self):
         if not self.kicked:
             self.kicked = True
@@ -170,12 +176,16 @@ def _bridge(loop):
     return b
 
 
-def _loop_for_tasklet(fname):
+def _running_loop(fname):
     try:
-        loop = asyncio.get_running_loop()
+        return asyncio.get_running_loop()
     except RuntimeError:
         raise RuntimeError(f"aio.{fname}() needs a running asyncio event "
                            f"loop in this thread") from None
+
+
+def _loop_for_tasklet(fname):
+    loop = _running_loop(fname)
     b = _bridge(loop)
     cur = stackless.getcurrent()
     if cur is b.home or (b.home is None and (
@@ -193,9 +203,7 @@ def _block(b, cur, fut):
     Killed or thrown into meanwhile, it raises; the caller cleans up.
     """
     def wake(_fut, cur=cur, b=b):
-        if b.waiting.pop(cur, None) is not None and not cur.scheduled:
-            cur.insert()
-            b.kick()
+        b.wake(cur)
     fut.add_done_callback(wake, context=_CALLBACK_CONTEXT)
     b.waiting[cur] = True
     try:
@@ -239,10 +247,7 @@ class _Carrier:
 
     def __call__(self, fut):
         # The done callback of the future waited on: no closure per wait.
-        t, b = self._tasklet, self._bridge
-        if b.waiting.pop(t, None) is not None and not t.scheduled:
-            t.insert()
-            b.kick()
+        self._bridge.wake(self._tasklet)
 
     def __repr__(self):
         return f"<aio.wait() of {self._coro!r} in {self._tasklet!r}>"
@@ -586,11 +591,7 @@ def select(ops, timeout=None):
 # The asyncio side
 
 def _running_bridge(fname):
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        raise RuntimeError(f"aio.{fname}() needs a running asyncio event "
-                           f"loop in this thread") from None
+    loop = _running_loop(fname)
     b = _bridge(loop)
     if b.home is None:
         # Asyncio code runs in the loop's tasklet.
@@ -788,10 +789,7 @@ class Connection(asyncio.Protocol):
     def _wake(self, which):
         t = getattr(self, which)
         setattr(self, which, None)
-        b = self._bridge
-        if b.waiting.pop(t, None) is not None and not t.scheduled:
-            t.insert()
-            b.kick()
+        self._bridge.wake(t)
 
     def _park(self, which, fname):
         cur = stackless.getcurrent()
