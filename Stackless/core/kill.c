@@ -229,6 +229,16 @@ kill_unreachable(PyTaskletObject *t)
 
 static int run_deferred_kills(void *Py_UNUSED(arg));
 
+/* Whether a kill may run from here, C code that no bytecode called: any
+   switch must be allowed, and in a soft-only build (D47) only main can
+   switch from C; elsewhere the kill waits for main. */
+static int
+can_kill_from_c(PySlp_ThreadState *ts)
+{
+    return _PySlp_WhyNoSwitch(ts) == NULL
+           && (SLP_HARD_SWITCH || ts->current == ts->main);
+}
+
 /* Keep t alive until it can be killed: by the next stackless operation
    of its thread, or in the main thread by a pending call as soon as the
    eval loop runs again. */
@@ -249,6 +259,19 @@ defer_kill(PyTaskletObject *t)
         (void)Py_AddPendingCall(run_deferred_kills, NULL);
     }
     PyErr_SetRaisedException(exc);
+}
+
+/* Soft-only (D47): main is current again, at the bottom of the C stack;
+   the kills deferred while other tasklets ran go as soon as its eval loop
+   does (in the main thread; elsewhere at its next stackless call). */
+void
+_PySlp_DeferredKillsDue(PySlp_ThreadState *ts)
+{
+    if (ts->deferred_kills != NULL
+        && PyList_GET_SIZE(ts->deferred_kills) > 0
+        && ts->tstate == _PyThreadState_GET() && _Py_IsMainThread()) {
+        (void)Py_AddPendingCall(run_deferred_kills, NULL);
+    }
 }
 
 static int
@@ -274,7 +297,7 @@ _PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts)
 {
     while (ts->deferred_kills != NULL
            && PyList_GET_SIZE(ts->deferred_kills) > 0
-           && _PySlp_WhyNoSwitch(ts) == NULL) {
+           && can_kill_from_c(ts)) {
         PyObject *t = Py_NewRef(PyList_GET_ITEM(ts->deferred_kills, 0));
         PyObject *exc = PyErr_GetRaisedException();
         (void)PyList_SetSlice(ts->deferred_kills, 0, 1, NULL);
@@ -286,8 +309,8 @@ _PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts)
 
 /* The tasklet type's finaliser (PEP 442): a suspended tasklet that became
    unreachable.  Where it cannot be killed now (another thread's tasklet;
-   no switch allowed: a collection, a callback, a switch trap) the kill is
-   deferred.  An orphan cannot run: its frames are dropped when it is
+   no switch allowed: a collection, a callback, a switch trap; soft-only,
+   a tasklet other than main runs) the kill is deferred.  An orphan cannot run: its frames are dropped when it is
    freed. */
 void
 _PySlp_FinalizeTasklet(PyTaskletObject *t)
@@ -295,8 +318,7 @@ _PySlp_FinalizeTasklet(PyTaskletObject *t)
     if (t->is_main || !still_to_kill(t) || !_PySlp_HasThread(t)) {
         return;
     }
-    if (t->ts->tstate != _PyThreadState_GET()
-        || _PySlp_WhyNoSwitch(t->ts) != NULL) {
+    if (t->ts->tstate != _PyThreadState_GET() || !can_kill_from_c(t->ts)) {
         defer_kill(t);
         return;
     }

@@ -209,7 +209,8 @@ struct _PySlp_ThreadState {
     long pickle_flags;          /* stackless.pickle_flags() */
     PyObject **call_args_end;   /* see _PySlp_NoteCall() */
     PyObject *const *call_args; /* ... the noted call's arguments, */
-    Py_ssize_t call_nargs;      /* their number (positional), */
+    Py_ssize_t call_nargs;      /* their number (keyword values too), */
+    int call_kw;                /* whether some were keywords (CALL_KW), */
     void *call_cfunc;           /* and the C function called */
     /* C functions that switch softly (core/cfunction.c): the C-frame of
        one that just unwound, for its METH_STACKLESS caller to return;
@@ -490,9 +491,10 @@ _PySlp_NoteCall(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t nkw,
     PySlp_ThreadState *ts = _PySlp_TS(_PyThreadState_GET());
     if (ts != NULL) {
         ts->call_args_end = args ? (PyObject **)args + nargs + nkw : NULL;
-        /* A call with keywords comes from CALL_KW: never soft. */
-        ts->call_args = nkw == 0 ? args : NULL;
-        ts->call_nargs = nargs;
+        ts->call_args = args;
+        /* As CALL and CALL_KW count them: keyword values included. */
+        ts->call_nargs = nargs + nkw;
+        ts->call_kw = nkw != 0;
         ts->call_cfunc = cfunc;
     }
 }
@@ -675,6 +677,7 @@ int _PySlp_KillForGood(PyTaskletObject *t, const char *why);
 void _PySlp_FinalizeTasklet(PyTaskletObject *t);
 void _PySlp_KillThreadTasklets(PySlp_ThreadState *ts, int all);
 void _PySlp_RunDeferredKillsNow(PySlp_ThreadState *ts);
+void _PySlp_DeferredKillsDue(PySlp_ThreadState *ts);
 
 static inline void
 _PySlp_RunDeferredKills(PySlp_ThreadState *ts)

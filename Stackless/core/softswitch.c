@@ -89,7 +89,8 @@ is_stackless_function(PyObject *callable, void *cfunc)
 
 /* The current tasklet may park softly for a switch made in the stackless
    call just noted (_PySlp_NoteCall) if (D22)
-     - the call was made by a CALL instruction of the current frame, not
+     - the call was made by a CALL (or CALL_KW) instruction of the
+       current frame, not
        by C code on its behalf: the callable on that frame's stack, right
        below the arguments the function got, is the function itself
        (sorted(key=ch.receive), map, functools.partial, operator.call all
@@ -134,14 +135,18 @@ _PySlp_CanPark(PySlp_ThreadState *ts)
         return 0;
     }
     int op = ip->op.code;
-    if (op >= MIN_INSTRUMENTED_OPCODE || _PyOpcode_Deopt[op] != CALL
+    /* CALL_KW stores its result and checks the eval breaker as CALL
+       does; its keyword names lie on the stack above the arguments. */
+    int call_op = ts->call_kw ? CALL_KW : CALL;
+    if (op >= MIN_INSTRUMENTED_OPCODE || _PyOpcode_Deopt[op] != call_op
         || ip->op.arg != ts->call_nargs
         || (ip > first && ip[-1].op.code == EXTENDED_ARG)) {
         return 0;
     }
     PyObject **stack = f->localsplus + co->co_nlocalsplus;
     PyObject **a = (PyObject **)args;
-    if (a < stack + 2 || a + ts->call_nargs > stack + co->co_stacksize
+    if (a < stack + 2
+        || a + ts->call_nargs + ts->call_kw > stack + co->co_stacksize
         || !is_stackless_function(a[-2], ts->call_cfunc)) {
         return 0;
     }

@@ -233,6 +233,7 @@ _PySlp_Transfer(PySlp_ThreadState *ts, PyTaskletObject *next, int how,
         }
         assert(soft_next && ts->nested_dispatch == 0);
         _PySlp_DispatchNested(ts);
+        _PySlp_DeferredKillsDue(ts);
         goto resumed;
     }
     if (soft_next) {

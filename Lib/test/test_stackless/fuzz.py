@@ -64,7 +64,11 @@ class Fuzzer:
         self.depth = 0          # nesting of callbacks calling fuzz ops
         self.trace = bool(os.environ.get('STACKLESS_FUZZ_TRACE'))
         # Odd seeds start with every switch hard; op_softswitch flips it.
-        stackless.enable_softswitch(seed % 2 == 0)
+        # A soft-only build cannot turn soft switching off: there every
+        # seed runs soft, and a switch that would be hard raises
+        # RuntimeError, one more error an operation may end with.
+        if stackless.hard_switching:
+            stackless.enable_softswitch(seed % 2 == 0)
 
     # -- objects to act on ---------------------------------------------
 
@@ -337,7 +341,9 @@ class Fuzzer:
             self.rng.choice(self.contexts).run(self.step, True)
 
     def op_softswitch(self):
-        stackless.enable_softswitch(self.rng.random() < 0.8)
+        on = self.rng.random() < 0.8
+        if on or stackless.hard_switching:
+            stackless.enable_softswitch(on)
 
     def op_gc(self):
         gc.collect()

@@ -27,6 +27,14 @@ import stackless
 # with this timeout, so that a hang fails the test instead of the suite.
 SUBPROCESS_TIMEOUT = 120
 
+# Whether this interpreter can slice the C stack at all.  A soft-only build
+# (configure --without-hard-switch; user guide, "Soft-only builds") cannot:
+# a test that needs a hard switch is skipped there, with this reason.
+HARD_SWITCHING = stackless.hard_switching
+requires_hard_switch = unittest.skipUnless(
+    HARD_SWITCHING, 'needs hard switching: this interpreter is built '
+                    'soft-only (--without-hard-switch)')
+
 # The switching mode of the suite (see the module docstring).
 SOFTSWITCH_ENV = 'STACKLESS_TEST_SOFTSWITCH'
 stackless.enable_softswitch(os.environ.get(SOFTSWITCH_ENV) != '0')

@@ -14,7 +14,7 @@ import stackless
 import _teststackless as T
 
 from .support import (StacklessTestCase, state, PAUSED, RUNNABLE, BLOCKED,
-                      DEAD, SOFTSWITCH, in_subprocess)
+                      DEAD, SOFTSWITCH, in_subprocess, requires_hard_switch)
 
 INFO_ATTRIBUTES = ('atomic', 'ignore_nesting', 'block_trap', 'is_main',
                    'is_current', 'recursion_depth', 'nesting_level',
@@ -151,6 +151,8 @@ class TaskletTest(StacklessTestCase):
         stackless.run()
         self.assertEqual(seen, [(SOFTSWITCH, SOFTSWITCH), 'resumed'])
 
+    # channel.receive(ch), called through the descriptor, blocks hard.
+    @requires_hard_switch
     def test_exceptions(self):
         ch = stackless.channel()
         r = Receiver(stackless.channel.receive, ch)
@@ -195,6 +197,8 @@ class TaskletTest(StacklessTestCase):
         with self.assertRaises(TypeError):
             T.throw(stackless.tasklet(int), False, 42)
 
+    # channel.receive(ch), called through the descriptor, blocks hard.
+    @requires_hard_switch
     def test_info_matches_attributes(self):
         ch = stackless.channel()
         r = Receiver(stackless.channel.receive, ch)
@@ -255,6 +259,8 @@ class ChannelTest(StacklessTestCase):
             TypeError, 'channel_new: type must be subtype of channel',
             T.new_channel, dict)
 
+    # T.receive blocks from C: hard.
+    @requires_hard_switch
     def test_send_receive(self):
         ch = stackless.channel()
         r = Receiver(T.receive, ch)
@@ -270,6 +276,8 @@ class ChannelTest(StacklessTestCase):
         self.assertRaises(ValueError, T.receive, ch)
         self.assertRaises(ValueError, T.send, ch, 1)
 
+    # T.receive blocks from C: hard.
+    @requires_hard_switch
     def test_send_exception_and_throw(self):
         ch = stackless.channel()
         for value, args in ((('a', 'b'), ('a', 'b')), ('x', ('x',)),
@@ -288,6 +296,8 @@ class ChannelTest(StacklessTestCase):
         self.assertIsInstance(r.error, IndexError)
         self.assertEqual(r.error.args, ('i',))
 
+    # T.receive blocks from C: hard.
+    @requires_hard_switch
     def test_info_and_settings(self):
         ch = stackless.channel()
         info = T.channel_info(ch)
@@ -310,6 +320,7 @@ class ChannelTest(StacklessTestCase):
         ch.send(1)
         self.assertEqual(T.channel_info(ch)['closed'], 1)
 
+    @requires_hard_switch
     def test_select(self):
         a, b = stackless.channel(), stackless.channel()
         self.assertIsNone(T.select([a, (b, 1)], False))
@@ -328,6 +339,7 @@ class ChannelTest(StacklessTestCase):
             self.assertEqual(r.result, (1, None))
             self.assertEqual((a.balance, b.balance), (0, 0))
 
+    @requires_hard_switch
     def test_nr_soft_when_called_from_bytecode(self):
         ch = stackless.channel()
         for receive, soft in ((T.receive_nr, SOFTSWITCH),
@@ -352,6 +364,7 @@ class ChannelTest(StacklessTestCase):
         stackless.run()
         self.assertFalse(t.alive)
 
+    @requires_hard_switch
     def test_nr_in_a_method(self):
         # A METH_STACKLESS method, called through its method descriptor:
         # obj.receive() comes straight from bytecode; Type.receive(obj)
@@ -368,6 +381,7 @@ class ChannelTest(StacklessTestCase):
         with self.assertRaises(TypeError):
             T.Receiver.receive(42)
 
+    @requires_hard_switch
     def test_nr_called_by_c_code_is_hard(self):
         # map() calls the function: not directly from bytecode.
         ch = stackless.channel()
@@ -558,6 +572,7 @@ class CallMainTest(StacklessTestCase):
 
 class SoftFunctionTest(StacklessTestCase):
 
+    @requires_hard_switch
     def test_receive_soft(self):
         ch = stackless.channel()
         for receive, soft in ((T.receive_soft, SOFTSWITCH),

@@ -10,7 +10,7 @@ import unittest
 import stackless
 
 from .support import (StacklessTestCase, ring, channel_queue, state,
-                      DEAD, RUNNABLE, BLOCKED)
+                      DEAD, RUNNABLE, BLOCKED, requires_hard_switch)
 
 
 def make_tb():
@@ -217,6 +217,8 @@ class TransferTest(StacklessTestCase):
         ch.send_exception(MyBase)
         self.assertEqual(got, [MyBase])
 
+    # send_exception() blocks hard.
+    @requires_hard_switch
     def test_send_exception_blocked_sender(self):
         ch = stackless.channel()
         log = []
@@ -414,6 +416,8 @@ class IterationTest(StacklessTestCase):
         self.assertIs(iter(ch), ch)
         self.assertIs(ch.__iter__(), ch)
 
+    # A for loop over a channel blocks hard (its tp_iternext).
+    @requires_hard_switch
     def test_for_loop_ended_by_stop_iteration(self):
         ch = stackless.channel()
         got = []

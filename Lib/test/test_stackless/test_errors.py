@@ -13,7 +13,7 @@ import unittest
 import stackless
 
 from .support import (StacklessTestCase, ring, state, PAUSED, RUNNABLE,
-                      CURRENT, BLOCKED, DEAD)
+                      CURRENT, BLOCKED, DEAD, requires_hard_switch)
 
 
 def nothing(*args, **kwargs):
@@ -37,7 +37,6 @@ class CatalogueTest(StacklessTestCase):
         main = stackless.main
         runnable = stackless.tasklet(nothing)()
         paused = stackless.tasklet(nothing, ())
-        cstate = paused_with_c_state()
         dead = stackless.tasklet(nothing)()
         dead.remove()
         dead.run()
@@ -56,8 +55,6 @@ class CatalogueTest(StacklessTestCase):
              main.bind, nothing),
             (RuntimeError, 'tasklet is scheduled', runnable.bind, nothing),
             (RuntimeError, 'tasklet is scheduled', blocked.bind, None),
-            (RuntimeError, 'tasklet has C state on its stack',
-             cstate.bind, None),
             (RuntimeError, 'the tasklet was not bound to a function',
              stackless.tasklet().bind, None, ()),
             # setup
@@ -111,8 +108,6 @@ class CatalogueTest(StacklessTestCase):
             # bind_thread
             (RuntimeError, "can't (re)bind a runnable tasklet",
              runnable.bind_thread, me),
-            (RuntimeError, 'tasklet has C state on its stack',
-             cstate.bind_thread, me),
             (ValueError, 'bad thread', paused.bind_thread, bad_thread),
             # trace / profile setters
             (RuntimeError, 'tasklet is not alive',
@@ -153,17 +148,27 @@ class CatalogueTest(StacklessTestCase):
         # none of this changed any state
         self.assertState(runnable, RUNNABLE)
         self.assertState(paused, PAUSED)
-        self.assertState(cstate, PAUSED)
         self.assertState(blocked, BLOCKED)
         self.assertState(main, CURRENT)
         self.assertEqual(ch.balance, -1)
         self.assertEqual(ring(), [main, runnable])
         self.assertIsNone(stackless.get_schedule_callback())
         self.assertIsNone(stackless.get_channel_callback())
-        cstate.kill()
         blocked.kill()
         paused.kill()
         stackless.run()
+
+    @requires_hard_switch
+    def test_messages_c_state(self):
+        cstate = paused_with_c_state()
+        for func, *args in ((cstate.bind, None),
+                            (cstate.bind_thread, threading.get_ident())):
+            with self.subTest(func=func):
+                self.assertRaisesMessage(
+                    RuntimeError, 'tasklet has C state on its stack',
+                    func, *args)
+        self.assertState(cstate, PAUSED)
+        cstate.kill()
 
     @staticmethod
     def closed_channel():
@@ -346,6 +351,8 @@ class DeadlockTest(StacklessTestCase):
         self.assertState(b, BLOCKED)
         ch.send(None)
 
+    # send_exception() blocks hard.
+    @requires_hard_switch
     def test_bomb_handed_to_watchdog(self):
         # Original quirk (rule 1): a tasklet blocking in send_exception with
         # nothing else to run hands its bomb to the watchdog as well.
@@ -815,6 +822,8 @@ class ChannelCallbackTest(StacklessTestCase):
                                  (ch, s, 1, 1, 7, 0),
                                  (ch, main, 0, 0, None, 1)])
 
+    # A for loop over a channel blocks hard.
+    @requires_hard_switch
     def test_all_kinds_of_operations(self):
         ch = stackless.channel()
         got = []
@@ -849,6 +858,8 @@ class ChannelCallbackTest(StacklessTestCase):
         self.assertEqual(calls[0][2:4], (1, 0))
         self.assertIsInstance(calls[0][4], stackless.bomb)
 
+    # The nested send() in the callback makes ch.receive() hard.
+    @requires_hard_switch
     def test_recursive_channel_call(self):
         ch = stackless.channel()
         other = stackless.channel()

@@ -13,7 +13,7 @@ import unittest
 
 import stackless
 
-from .support import StacklessTestCase, in_subprocess
+from .support import StacklessTestCase, in_subprocess, requires_hard_switch
 
 
 ENTERED = ('cannot replace the context of a tasklet while it is entered '
@@ -184,6 +184,8 @@ class SetContextInContextRunTest(StacklessTestCase):
         ctx.run(lambda: None)       # not left entered
         other.run(lambda: None)
 
+    # Context.run() calls schedule_remove() from C: hard.
+    @requires_hard_switch
     def test_suspended_tasklet_inside_run(self):
         # A suspended tasklet inside Context.run: its context is the
         # entered one, and replacing it is refused as well.
@@ -365,6 +367,7 @@ class DroppedFramesCloseGeneratorsTest(StacklessTestCase):
         self.assertEqual(out, ['None None'])
 
 
+@requires_hard_switch
 class SubInterpreterSettingsTest(StacklessTestCase):
     """The interpreter-wide settings are per interpreter (D31): what a
     sub-interpreter sets is never seen or called by another one, and goes
@@ -456,6 +459,7 @@ class OrphanRebindTest(StacklessTestCase):
                                '-1 True', "['resumed'] False"])
 
 
+@requires_hard_switch
 class TaskletsWithCStateTest(StacklessTestCase):
     """Dropped tasklets blocked inside a C call stay listed in
     uncollectables (D35); killing them from that list ends them, runs
@@ -508,6 +512,7 @@ class FuzzFindingsTest(StacklessTestCase):
         ''', same_mode=False)
         self.assertEqual(out, ['True True', 'delivered to main', '1'])
 
+    @requires_hard_switch
     def test_softswitch_off_in_schedule_callback(self):
         # The callback runs after the switch was decided: the next
         # tasklet was to start softly, and parking it with no C stack

@@ -14,9 +14,12 @@ import tempfile
 import textwrap
 import unittest
 
-from .support import StacklessTestCase
+from .support import StacklessTestCase, requires_hard_switch
 
 
+# A module body runs under the import machinery's C code: a tasklet
+# switching there needs a hard switch.
+@requires_hard_switch
 class ImportAcrossTaskletsTest(StacklessTestCase):
 
     def run_with_modules(self, modules, script, **kwargs):

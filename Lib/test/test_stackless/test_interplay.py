@@ -25,11 +25,13 @@ from test.support import import_helper
 import stackless
 
 from .support import (StacklessTestCase, state, in_subprocess, ring,
-                      CURRENT, PAUSED, BLOCKED, DEAD, SOFTSWITCH)
+                      CURRENT, PAUSED, BLOCKED, DEAD, SOFTSWITCH,
+                      requires_hard_switch)
 
 
 class GeneratorTest(StacklessTestCase):
 
+    @requires_hard_switch
     def test_switch_inside_generator(self):
         log = []
 
@@ -68,6 +70,7 @@ class GeneratorTest(StacklessTestCase):
         stackless.run()
         self.assertEqual(got, [('a', 1), ('b', 2), ('a', 3), ('b', 4)])
 
+    @requires_hard_switch
     def test_generator_already_executing(self):
         errors = []
 
@@ -90,6 +93,7 @@ class GeneratorTest(StacklessTestCase):
         self.assertEqual(errors, [('b', 'generator already executing'),
                                   ('a', 'value')])
 
+    @requires_hard_switch
     def test_channel_inside_generator_expression(self):
         ch = stackless.channel()
         result = []
@@ -101,6 +105,7 @@ class GeneratorTest(StacklessTestCase):
         ch.send_sequence([1, 2, 3, 4])
         self.assertEqual(result, [10])
 
+    @requires_hard_switch
     def test_generator_send_and_throw(self):
         log = []
 
@@ -136,6 +141,7 @@ class Suspend:
         return value
 
 
+@requires_hard_switch
 class CoroutineTest(StacklessTestCase):
 
     def test_switch_inside_coroutine(self):
@@ -206,6 +212,8 @@ class CoroutineTest(StacklessTestCase):
 
 class WithStatementTest(StacklessTestCase):
 
+    # __enter__ and __exit__ (with an exception) are called from C.
+    @requires_hard_switch
     def test_switch_in_enter_body_exit(self):
         log = []
 
@@ -239,6 +247,8 @@ class WithStatementTest(StacklessTestCase):
                                ('b', 'exit', KeyError),
                                ('a', 'after'), ('b', 'after')])
 
+    # __exit__ with an exception is called from C.
+    @requires_hard_switch
     def test_exit_not_suppressing_after_switch(self):
         log = []
 
@@ -281,6 +291,7 @@ class WithStatementTest(StacklessTestCase):
         self.assertState(t, DEAD)
 
 
+@requires_hard_switch
 class AttributeHookTest(StacklessTestCase):
 
     def test_getattr_blocks_on_channel(self):
@@ -383,6 +394,7 @@ class AttributeHookTest(StacklessTestCase):
         self.assertEqual(results, {'a': 55, 'b': 210})
 
 
+@requires_hard_switch
 class SortTest(StacklessTestCase):
 
     def test_sorted_key_switches(self):
@@ -452,6 +464,7 @@ class SortTest(StacklessTestCase):
         self.assertState(t, DEAD)
 
 
+@requires_hard_switch
 class ClassBodyTest(StacklessTestCase):
 
     def test_switch_in_class_body(self):
@@ -502,6 +515,7 @@ class ClassBodyTest(StacklessTestCase):
                                (True, True)])
 
 
+@requires_hard_switch
 @in_subprocess
 class DelTest(StacklessTestCase):
 
@@ -548,6 +562,7 @@ class DelTest(StacklessTestCase):
         self.assertEqual(got, ['from __del__', 'worker continues'])
 
 
+@requires_hard_switch
 @in_subprocess
 class CtypesTest(StacklessTestCase):
 
@@ -716,6 +731,7 @@ class ThreadTest(StacklessTestCase):
     # rule 2, §11) are a later issue; until then both fail loudly, never
     # hang.  These two tests pin that down and will change with it.
 
+    @requires_hard_switch
     @in_subprocess
     def test_thread_end_kills_tasklets_with_c_state(self):
         log = []
@@ -921,6 +937,7 @@ class TracebackTest(StacklessTestCase):
             self.assertNotIn('???', line)
         self.assertNotIn('test_faulthandler_dumps_tasklet_frames', text)
 
+    @requires_hard_switch
     @in_subprocess
     def test_pdb_in_tasklet(self):
         import pdb

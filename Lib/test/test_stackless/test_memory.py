@@ -25,7 +25,7 @@ tasklet after another ends, throw/kill, and the kills at thread exit.
 import unittest
 from test import support
 
-from .support import StacklessTestCase
+from .support import StacklessTestCase, requires_hard_switch
 
 
 HARNESS = '''
@@ -117,6 +117,7 @@ class MemoryFailureTest(StacklessTestCase):
         self.assertIn('ok', outcomes)
         self.assertEqual(outcomes - {'ok', 'MemoryError'}, set())
 
+    @requires_hard_switch
     def test_hard_switch_with_entry_frames(self):
         outcomes = self.sweep('''if 1:
             import stackless
@@ -140,6 +141,7 @@ class MemoryFailureTest(StacklessTestCase):
         self.assertIn('MemoryError', outcomes)
         self.assertEqual(outcomes - {'ok', 'MemoryError'}, set())
 
+    @requires_hard_switch
     def test_soft_tasklet_after_hard_one(self):
         # A soft tasklet started from a hard context gets a dispatcher.
         outcomes = self.sweep('''if 1:
@@ -249,6 +251,7 @@ class MemoryFailureTest(StacklessTestCase):
         self.assertIn('ok', outcomes)
         self.assertEqual(outcomes - {'ok', 'MemoryError'}, set())
 
+    @requires_hard_switch
     def test_thread_exit_kills(self):
         # A thread ends with tasklets holding C state: they are killed and
         # their finally blocks run, also when an allocation fails on the
@@ -298,6 +301,8 @@ class MemoryFailureTest(StacklessTestCase):
         ''', allow_stderr=True)
         self.assertEqual(out, ['[]'])
 
+    # Tasklets with C state: soft-only, tasklet(ch.receive) has none.
+    @requires_hard_switch
     @unittest.skipIf(support.check_sanitizer(address=True),
                      'AddressSanitizer needs far more address space than '
                      'the limit this test sets')

@@ -19,7 +19,8 @@ from stackless import _wrap
 
 from . import pickle_programs
 from .support import (StacklessTestCase, in_subprocess, child_env,
-                      SUBPROCESS_TIMEOUT, state, PAUSED, DEAD)
+                      SUBPROCESS_TIMEOUT, state, PAUSED, DEAD,
+                      requires_hard_switch)
 
 
 def counter(n, out):
@@ -255,6 +256,7 @@ class TaskletStateTest(StacklessTestCase):
             stackless.schedule()
         self.assertEqual(out2, [3, 7])
 
+    @requires_hard_switch
     def test_hard_switched_frames_load_invalid(self):
         out = []
         t = stackless.tasklet(sort_with_switch)(out)
@@ -278,6 +280,7 @@ class TaskletStateTest(StacklessTestCase):
         t3.kill()
         self.assertFalse(t3.alive)
 
+    @requires_hard_switch
     def test_hard_blocked_tasklet_with_its_channel(self):
         # Blocked with C state: it loads paused, out of the channel that
         # came first, and raises when run.
@@ -300,6 +303,8 @@ class TaskletStateTest(StacklessTestCase):
                 t2.kill()
         t.kill()
 
+    # The loaded tasklet switches with its tracer set.
+    @requires_hard_switch
     @soft
     def test_tracing_state_only_when_asked(self):
         events = trace_events

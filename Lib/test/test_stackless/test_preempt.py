@@ -16,7 +16,7 @@ import unittest
 import stackless
 
 from .support import (StacklessTestCase, ring, state, PAUSED, RUNNABLE,
-                      CURRENT, SOFTSWITCH, in_subprocess)
+                      CURRENT, SOFTSWITCH, in_subprocess, requires_hard_switch)
 from . import preempt_stress
 
 
@@ -141,6 +141,8 @@ class HardInterruptTest(PreemptTestCase):
         self.assertGreater(interrupts, 10)
         self.assertEqual(result, [sum(range(0, 10000, 2))])
 
+    # Interrupted inside coro.send() (ignore_nesting): hard.
+    @requires_hard_switch
     def test_inside_coroutine(self):
         async def leaf(n):
             total = 0
@@ -288,6 +290,8 @@ class HardInterruptTest(PreemptTestCase):
         self.assertIs(result[0], stackless.main)
         self.assertLess(n, 200)
 
+    # A tasklet with a tracer set cannot be interrupted: a hang.
+    @requires_hard_switch
     def test_traced_tasklet(self):
         calls = []
 
@@ -430,12 +434,18 @@ class DeferralTest(PreemptTestCase):
         t.kill()
         self.assertFalse(t.alive)
 
+    # Interrupted inside the key function only: a hang.
+    @requires_hard_switch
     def test_ignore_nesting_run_flag(self):
         self._interrupted_inside_key({'ignore_nesting': True}, False)
 
+    # Interrupted inside the key function only: a hang.
+    @requires_hard_switch
     def test_ignore_nesting_tasklet_flag(self):
         self._interrupted_inside_key({}, True)
 
+    # Interrupted inside the key function only: a hang.
+    @requires_hard_switch
     def test_set_ignore_nesting_retries(self):
         log = []
 
@@ -934,6 +944,8 @@ class PicklingTest(PreemptTestCase):
         self.assertTrue(u.alive)
         u.kill()
 
+    # Interrupted inside the key function only: a hang.
+    @requires_hard_switch
     def test_interrupted_with_c_state_loads_invalid(self):
         KEY_SPINNING.append(True)
         self.addCleanup(KEY_SPINNING.clear)

@@ -15,7 +15,7 @@ import unittest
 import stackless
 
 from .support import (StacklessTestCase, ring, state, PAUSED, RUNNABLE,
-                      CURRENT, DEAD, SOFTSWITCH)
+                      CURRENT, DEAD, SOFTSWITCH, requires_hard_switch)
 
 
 def nothing(*args, **kwargs):
@@ -310,6 +310,7 @@ class EnableSoftswitchTest(StacklessTestCase):
             same_mode=False)
         self.assertEqual(out, ['True'])
 
+    @requires_hard_switch
     def test_flag(self):
         old = stackless.enable_softswitch(None)
         self.assertIs(type(old), bool)
@@ -330,6 +331,7 @@ class EnableSoftswitchTest(StacklessTestCase):
         self.assertRaises(TypeError, stackless.enable_softswitch, 1, 2)
         self.assertRaises(TypeError, stackless.enable_softswitch, flag=1)
 
+    @requires_hard_switch
     def test_switching_works_either_way(self):
         old = stackless.enable_softswitch(None)
         try:
@@ -350,6 +352,7 @@ class EnableSoftswitchTest(StacklessTestCase):
         log.append(name)
 
 
+@requires_hard_switch
 class UncollectablesTest(StacklessTestCase):
 
     def test_suspended_tasklet_owns_c_stack(self):

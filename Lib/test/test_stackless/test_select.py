@@ -8,7 +8,8 @@ import unittest
 
 import stackless
 
-from test.test_stackless.support import SOFTSWITCH, StacklessTestCase
+from test.test_stackless.support import (SOFTSWITCH, StacklessTestCase,
+                                        requires_hard_switch)
 
 
 def start(func, *args):
@@ -272,6 +273,8 @@ class SelectErrors(StacklessTestCase):
         self.assertEqual(log, [('z',)])
         self.assertEqual((a.balance, b.balance), (0, 0))
 
+    # send_exception() blocks hard.
+    @requires_hard_switch
     def test_selected_value_is_a_send_exception(self):
         a = stackless.channel()
         start(a.send_exception, KeyError, 'ready')
@@ -341,6 +344,7 @@ class SelectSwitching(StacklessTestCase):
         self.assertEqual(t.nesting_level, 0)
         a.send(1)
 
+    @requires_hard_switch
     def test_nested_in_c_call(self):
         # Called from C (map): a hard switch, the same result.
         a, b = stackless.channel(), stackless.channel()

@@ -35,7 +35,7 @@ import stackless
 
 from .support import (StacklessTestCase, in_subprocess, cleanup_scheduler,
                       state, SOFTSWITCH, SOFTSWITCH_ENV, PAUSED, RUNNABLE,
-                      BLOCKED, DEAD)
+                      BLOCKED, DEAD, requires_hard_switch)
 
 
 # How a switch made directly from Python code is done in the suite's mode.
@@ -174,6 +174,7 @@ class ModeTest(SoftSwitchTestCase):
         self.assertIs(stackless.enable_softswitch(None), expected)
         self.assertIs(SOFTSWITCH, expected)
 
+    @requires_hard_switch
     def test_cleanup_restores_mode(self):
         for flag in (not SOFTSWITCH, SOFTSWITCH):
             stackless.enable_softswitch(flag)
@@ -303,6 +304,7 @@ class ChannelTest(SoftSwitchTestCase):
             ch.send(i)
         self.assertEqual(total, [sum(range(1000))])
 
+    @requires_hard_switch
     def test_receive_by_iteration_of_channel(self):
         # 'for x in ch' receives in the channel's tp_iternext, called by
         # FOR_ITER, not by a CALL: a C function between the frame and the
@@ -322,6 +324,7 @@ class ChannelTest(SoftSwitchTestCase):
         self.assertState(t, DEAD)
 
 
+@requires_hard_switch
 class GeneratorAndCoroutineTest(SoftSwitchTestCase):
     """Blocking inside generators and coroutines."""
 
@@ -581,6 +584,7 @@ class SchedulerTest(SoftSwitchTestCase):
                 t.run()
                 self.assertState(t, DEAD)
 
+    @requires_hard_switch
     def test_start_c_callables(self):
         # a callable that is C code starts hard: C lies between the
         # tasklet's base and whatever it calls
@@ -601,6 +605,7 @@ class SchedulerTest(SoftSwitchTestCase):
                 self.assertState(t, DEAD)
 
 
+@requires_hard_switch
 class HardCasesTest(SoftSwitchTestCase):
     """Switches with C code below them are hard in either mode."""
 
@@ -789,6 +794,7 @@ class HardCasesTest(SoftSwitchTestCase):
         self.assertState(t, DEAD)
 
 
+@requires_hard_switch
 @in_subprocess
 class CtypesTest(SoftSwitchTestCase):
     """Switching inside a ctypes callback: C code called Python."""
@@ -962,6 +968,7 @@ class DeliveryTest(SoftSwitchTestCase):
         self.assertState(t, DEAD)
         self.assertEqual(ch.balance, 0)
 
+    @requires_hard_switch
     def test_throw_through_generator_frames(self):
         # parked inside a generator's frame that a for loop resumes: the
         # exception leaves the generator into the loop's frame
@@ -1210,6 +1217,7 @@ class IntrospectionTest(SoftSwitchTestCase):
         ch.send(None)
         self.assertIsNone(t.frame)
 
+    @requires_hard_switch
     def test_frame_chain_hard(self):
         # the same walk inside C code: the C entry point is cut out of the
         # chain, which still ends with the tasklet's own first frame
@@ -1265,6 +1273,7 @@ class IntrospectionTest(SoftSwitchTestCase):
         self.assertEqual(t.recursion_depth, 1)
         t.run()
 
+    @requires_hard_switch
     def test_generator_parked_in_tasklet_is_executing(self):
         # a generator whose frame a suspended tasklet holds is running:
         # nobody else may resume, close or clear it
@@ -1412,6 +1421,7 @@ class CollectionTest(SoftSwitchTestCase):
         self.assertEqual([o for o in gc.garbage
                           if isinstance(o, stackless.tasklet)], [])
 
+    @requires_hard_switch
     @in_subprocess
     def test_unreachable_tasklet_parked_in_generator_frame(self):
         # Later iterations of a for loop run the generator's frame on top

@@ -11,7 +11,8 @@ import unittest
 
 import stackless
 
-from .support import StacklessTestCase, DEAD, in_subprocess
+from .support import (StacklessTestCase, DEAD, in_subprocess,
+                      requires_hard_switch)
 
 
 NONE3 = (None, None, None)
@@ -75,6 +76,7 @@ class ExceptionStateTest(StacklessTestCase):
         stackless.run()
         self.assertEqual(seen, [NONE3])
 
+    @requires_hard_switch
     def test_inside_generators(self):
         seen = []
 
@@ -192,6 +194,7 @@ class TraceTest(StacklessTestCase):
             return tracer
         return tracer
 
+    @requires_hard_switch
     def test_settrace_per_tasklet(self):
         events = []
         tracer = self.make_tracer(events)
@@ -246,6 +249,7 @@ class TraceTest(StacklessTestCase):
         self.assertNotIn(('call', 'in_tasklet'), events)
         self.assertNotIn(('call', 'f'), events)
 
+    @requires_hard_switch
     def test_line_events_of_one_tasklet_only(self):
         events = []
         tracer = self.make_tracer(events, kinds=('line',))
@@ -292,6 +296,7 @@ class TraceTest(StacklessTestCase):
             main.trace_function = self.saved_trace
         self.assertIs(sys.gettrace(), self.saved_trace)
 
+    @requires_hard_switch
     def test_set_trace_function_of_other_tasklet(self):
         events = []
         tracer = self.make_tracer(events)
@@ -316,6 +321,7 @@ class TraceTest(StacklessTestCase):
         self.assertEqual(len(events), 2)
         self.assertState(t, DEAD)
 
+    @requires_hard_switch
     def test_suspended_tasklet_reports_its_tracer(self):
         events = []
         tracer = self.make_tracer(events)
@@ -346,6 +352,7 @@ class TraceTest(StacklessTestCase):
         self.assertIsNone(t.trace_function)
         self.assertIsNone(t.profile_function)
 
+    @requires_hard_switch
     def test_setprofile_per_tasklet(self):
         events = []
 

@@ -17,9 +17,12 @@ from test import support
 
 import stackless
 
-from .support import StacklessTestCase, ring, channel_queue
+from .support import (StacklessTestCase, ring, channel_queue,
+                      requires_hard_switch)
 
 
+# send_exception() blocks hard.
+@requires_hard_switch
 class ChannelStressTest(StacklessTestCase):
 
     N_WORKERS = 30

@@ -12,7 +12,7 @@ import stackless
 
 from .support import (StacklessTestCase, ring, channel_queue, state,
                       UNBOUND, BOUND, DEAD, PAUSED, RUNNABLE, CURRENT,
-                      BLOCKED, SOFTSWITCH)
+                      BLOCKED, SOFTSWITCH, requires_hard_switch)
 
 
 def nothing(*args, **kwargs):
@@ -335,6 +335,7 @@ class BindTest(StacklessTestCase):
         stackless.run()
         self.assertEqual(log, ['new'])
 
+    @requires_hard_switch
     def test_bind_with_c_state(self):
         # suspended inside a sort key: C state in either switching mode
         log = []
@@ -1264,6 +1265,7 @@ class BindThreadTest(StacklessTestCase):
         self.assertState(t, RUNNABLE)
         stackless.run()
 
+    @requires_hard_switch
     def test_c_state(self):
         log = []
         t = suspended_with_c_state(log)
@@ -1521,6 +1523,8 @@ class ReturnValueTest(StacklessTestCase):
         self.assertIs(t.bind(nothing, ()), t)
         self.assertIs(t.switch(), None)
 
+    # A for loop over a channel blocks hard.
+    @requires_hard_switch
     def test_send_sequence_count(self):
         ch = stackless.channel()
         got = []

@@ -11,7 +11,7 @@ import unittest
 import stackless
 from test.test_stackless.support import (
     StacklessTestCase, in_subprocess, child_env, SUBPROCESS_TIMEOUT,
-    SOFTSWITCH)
+    SOFTSWITCH, requires_hard_switch)
 
 
 NO_THREAD = ("the tasklet waiting on the channel has no thread (its thread "
@@ -620,6 +620,7 @@ class ShutdownTest(StacklessTestCase):
             "print([ch.balance for ch in chs])\n")
         self.assertEqual(out, ['[-1, -1, -1, -1]'])
 
+    @requires_hard_switch
     def test_thread_ends_with_tasklets_blocked_on_shared_channel(self):
         out = self.run_script(
             "import threading, stackless\n"
